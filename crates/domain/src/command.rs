@@ -18,8 +18,16 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub enum Command {
     CreateTicket(NewTicket),
     PostMessage(TicketMessage),
-    ChangeTicket { ticket: Id, by: Option<Author>, changes: TicketChanges },
-    Merge { ticket: Id, into: Id, by: Option<Author> },
+    ChangeTicket {
+        ticket: Id,
+        by: Option<Author>,
+        changes: TicketChanges,
+    },
+    Merge {
+        ticket: Id,
+        into: Id,
+        by: Option<Author>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,10 +78,16 @@ impl Command {
         match self {
             Command::CreateTicket(n) => create(ticket, n),
             Command::PostMessage(m) => post_message(existing(ticket, &m.ticket)?, m),
-            Command::ChangeTicket { ticket: id, by, changes } => {
-                change(existing(ticket, id)?, by.as_ref(), changes)
-            }
-            Command::Merge { ticket: id, into, by } => {
+            Command::ChangeTicket {
+                ticket: id,
+                by,
+                changes,
+            } => change(existing(ticket, id)?, by.as_ref(), changes),
+            Command::Merge {
+                ticket: id,
+                into,
+                by,
+            } => {
                 let source = existing(ticket, id)?;
                 let target = other.ok_or_else(|| DomainError::UnknownTicket(into.to_string()))?;
                 merge(source, target, by.as_ref())
@@ -85,7 +99,9 @@ impl Command {
 fn existing<'a>(ticket: Option<&'a TicketState>, id: &Id) -> Result<&'a TicketState, DomainError> {
     let t = ticket.ok_or_else(|| DomainError::UnknownTicket(id.to_string()))?;
     if t.status == Status::Closed {
-        return Err(DomainError::TicketClosed { ticket: id.to_string() });
+        return Err(DomainError::TicketClosed {
+            ticket: id.to_string(),
+        });
     }
     Ok(t)
 }
@@ -103,7 +119,9 @@ fn create(existing: Option<&TicketState>, n: &NewTicket) -> Result<Vec<EventBody
     }
     let c = &n.created;
     if c.customer.is_none() && !matches!(c.by, Some(Author::Agent(_))) {
-        return Err(FieldError::new("customer", "is required unless an agent opens the ticket").into());
+        return Err(
+            FieldError::new("customer", "is required unless an agent opens the ticket").into(),
+        );
     }
     let mut events = vec![EventBody::TicketCreated(c.clone())];
     if let Some(body) = n.body.as_deref().filter(|b| !b.is_empty()) {
@@ -149,7 +167,11 @@ fn post_message(t: &TicketState, m: &TicketMessage) -> Result<Vec<EventBody>, Do
         _ => None,
     };
     if let Some((status, by)) = follow_up {
-        events.push(EventBody::TicketStatus { ticket: t.id.clone(), status, by: Some(by) });
+        events.push(EventBody::TicketStatus {
+            ticket: t.id.clone(),
+            status,
+            by: Some(by),
+        });
     }
     Ok(events)
 }
@@ -160,7 +182,11 @@ fn change(
     c: &TicketChanges,
 ) -> Result<Vec<EventBody>, DomainError> {
     let mut events = Vec::new();
-    let mut update = TicketUpdated { ticket: Some(t.id.clone()), by: by.cloned(), ..Default::default() };
+    let mut update = TicketUpdated {
+        ticket: Some(t.id.clone()),
+        by: by.cloned(),
+        ..Default::default()
+    };
     let mut changed = false;
     if let Some(p) = c.priority.filter(|p| *p != t.priority) {
         update.priority = Some(p);
@@ -196,9 +222,16 @@ fn change(
     }
     if let Some(to) = c.status.filter(|s| *s != t.status) {
         if !t.status.can_become(to) {
-            return Err(DomainError::Transition { from: t.status.as_str(), to: to.as_str() });
+            return Err(DomainError::Transition {
+                from: t.status.as_str(),
+                to: to.as_str(),
+            });
         }
-        events.push(EventBody::TicketStatus { ticket: t.id.clone(), status: to, by: by.cloned() });
+        events.push(EventBody::TicketStatus {
+            ticket: t.id.clone(),
+            status: to,
+            by: by.cloned(),
+        });
     }
     Ok(events)
 }
@@ -215,7 +248,11 @@ fn merge(
         return Err(FieldError::new("into", format!("ticket {} is closed", target.id)).into());
     }
     Ok(vec![
-        EventBody::TicketMerged { ticket: source.id.clone(), into: target.id.clone(), by: by.cloned() },
+        EventBody::TicketMerged {
+            ticket: source.id.clone(),
+            into: target.id.clone(),
+            by: by.cloned(),
+        },
         EventBody::TicketMessage(TicketMessage {
             ticket: target.id.clone(),
             author: Author::System,
@@ -275,7 +312,10 @@ mod tests {
         Command::ChangeTicket {
             ticket: id("T-1"),
             by: Some(Author::Agent(id("A-1"))),
-            changes: TicketChanges { status: Some(s), ..Default::default() },
+            changes: TicketChanges {
+                status: Some(s),
+                ..Default::default()
+            },
         }
     }
 
@@ -300,14 +340,20 @@ mod tests {
             run(&mut t, msg("customer:C-1", "hi"), 2),
             Err(DomainError::TicketClosed { .. })
         ));
-        assert!(matches!(run(&mut t, set_status(Status::Open), 3), Err(DomainError::TicketClosed { .. })));
+        assert!(matches!(
+            run(&mut t, set_status(Status::Open), 3),
+            Err(DomainError::TicketClosed { .. })
+        ));
     }
 
     #[test]
     fn nothing_returns_to_new() {
         let mut t = new_ticket();
         run(&mut t, set_status(Status::Open), 1).unwrap();
-        assert!(matches!(run(&mut t, set_status(Status::New), 2), Err(DomainError::Transition { .. })));
+        assert!(matches!(
+            run(&mut t, set_status(Status::New), 2),
+            Err(DomainError::Transition { .. })
+        ));
     }
 
     #[test]

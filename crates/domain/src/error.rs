@@ -12,7 +12,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -28,7 +31,10 @@ pub enum DomainError {
     #[error("ticket {ticket} is closed: a closed ticket is final")]
     TicketClosed { ticket: String },
     #[error("status change {from} -> {to} is not allowed")]
-    Transition { from: &'static str, to: &'static str },
+    Transition {
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("call {0} does not exist")]
     UnknownCall(String),
 }

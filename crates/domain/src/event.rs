@@ -27,24 +27,66 @@ pub struct Event {
 pub enum EventBody {
     TicketCreated(TicketCreated),
     TicketMessage(TicketMessage),
-    TicketStatus { ticket: Id, status: Status, by: Option<Author> },
-    TicketAssigned { ticket: Id, agent: Option<Id>, group: Option<Id>, by: Option<Author> },
+    TicketStatus {
+        ticket: Id,
+        status: Status,
+        by: Option<Author>,
+    },
+    TicketAssigned {
+        ticket: Id,
+        agent: Option<Id>,
+        group: Option<Id>,
+        by: Option<Author>,
+    },
     TicketUpdated(TicketUpdated),
-    TicketMerged { ticket: Id, into: Id, by: Option<Author> },
+    TicketMerged {
+        ticket: Id,
+        into: Id,
+        by: Option<Author>,
+    },
     SurveyResponse(SurveyResponse),
-    Vote { target: String, helpful: bool, visitor: Option<String> },
-    CallQueued { call: Id, queue: Option<String>, customer: Option<Id> },
-    CallAnswered { call: Id, agent: Option<Id> },
-    CallAbandoned { call: Id },
-    CallEnded { call: Id, hold_s: Option<i64>, wrapup_s: Option<i64> },
-    ArticleViewed { article: Id, visitor: Option<String> },
+    Vote {
+        target: String,
+        helpful: bool,
+        visitor: Option<String>,
+    },
+    CallQueued {
+        call: Id,
+        queue: Option<String>,
+        customer: Option<Id>,
+    },
+    CallAnswered {
+        call: Id,
+        agent: Option<Id>,
+    },
+    CallAbandoned {
+        call: Id,
+    },
+    CallEnded {
+        call: Id,
+        hold_s: Option<i64>,
+        wrapup_s: Option<i64>,
+    },
+    ArticleViewed {
+        article: Id,
+        visitor: Option<String>,
+    },
     Cost(Cost),
     Opportunity(Opportunity),
-    CustomerLifecycle { customer: Id, state: LifecycleState },
+    CustomerLifecycle {
+        customer: Id,
+        state: LifecycleState,
+    },
     AgentProfile(AgentProfile),
     CustomerProfile(CustomerProfile),
-    GroupProfile { group: Id, name: Option<String> },
-    OrganizationProfile { organization: Id, name: Option<String> },
+    GroupProfile {
+        group: Id,
+        name: Option<String>,
+    },
+    OrganizationProfile {
+        organization: Id,
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -259,13 +301,21 @@ impl EventBody {
 
 impl Event {
     pub fn new(at: Timestamp, body: EventBody) -> Event {
-        Event { at, id: None, body, extra: Map::new() }
+        Event {
+            at,
+            id: None,
+            body,
+            extra: Map::new(),
+        }
     }
 
     /// Parses one interchange line. Errors name the field (`type`, `at`, `ticket`, …).
     pub fn parse_line(line: &str) -> Result<Event, FieldError> {
         if line.len() > MAX_LINE_BYTES {
-            return Err(FieldError::new("line", format!("longer than {MAX_LINE_BYTES} bytes")));
+            return Err(FieldError::new(
+                "line",
+                format!("longer than {MAX_LINE_BYTES} bytes"),
+            ));
         }
         let value: Value = serde_json::from_str(line)
             .map_err(|e| FieldError::new("json", format!("not valid JSON: {e}")))?;
@@ -286,8 +336,12 @@ impl Event {
                 ticket: f.req_id("ticket")?,
                 customer: f.opt_id("customer")?,
                 organization: f.opt_id("organization")?,
-                channel: f.opt_parse("channel", Channel::parse)?.unwrap_or(Channel::Other),
-                priority: f.opt_parse("priority", Priority::parse)?.unwrap_or(Priority::Normal),
+                channel: f
+                    .opt_parse("channel", Channel::parse)?
+                    .unwrap_or(Channel::Other),
+                priority: f
+                    .opt_parse("priority", Priority::parse)?
+                    .unwrap_or(Priority::Normal),
                 group: f.opt_id("group")?,
                 subject: f.opt_str("subject")?,
                 tags: f.opt_tags("tags")?.unwrap_or_default(),
@@ -351,10 +405,13 @@ impl Event {
                 queue: f.opt_str("queue")?,
                 customer: f.opt_id("customer")?,
             },
-            "call.answered" => {
-                EventBody::CallAnswered { call: f.req_id("call")?, agent: f.opt_id("agent")? }
-            }
-            "call.abandoned" => EventBody::CallAbandoned { call: f.req_id("call")? },
+            "call.answered" => EventBody::CallAnswered {
+                call: f.req_id("call")?,
+                agent: f.opt_id("agent")?,
+            },
+            "call.abandoned" => EventBody::CallAbandoned {
+                call: f.req_id("call")?,
+            },
             "call.ended" => EventBody::CallEnded {
                 call: f.req_id("call")?,
                 hold_s: f.opt_seconds("hold_s")?,
@@ -365,7 +422,10 @@ impl Event {
                 visitor: f.opt_str("visitor")?,
             },
             "cost" => EventBody::Cost(Cost {
-                period: f.req_one_of("period", &["day", "week", "month", "quarter", "year", "once"])?,
+                period: f.req_one_of(
+                    "period",
+                    &["day", "week", "month", "quarter", "year", "once"],
+                )?,
                 category: f.req_one_of(
                     "category",
                     &["staff", "tools", "telephony", "overhead", "other"],
@@ -387,7 +447,9 @@ impl Event {
                     other => {
                         return Err(FieldError::new(
                             "status",
-                            format!("unknown opportunity status {other:?}; expected open, won or lost"),
+                            format!(
+                                "unknown opportunity status {other:?}; expected open, won or lost"
+                            ),
                         ));
                     }
                 },
@@ -433,18 +495,27 @@ impl Event {
                 organization: f.opt_id("organization")?,
                 language: f.opt_str("language")?,
             }),
-            "group.profile" => {
-                EventBody::GroupProfile { group: f.req_id("group")?, name: f.opt_str("name")? }
-            }
+            "group.profile" => EventBody::GroupProfile {
+                group: f.req_id("group")?,
+                name: f.opt_str("name")?,
+            },
             "organization.profile" => EventBody::OrganizationProfile {
                 organization: f.req_id("organization")?,
                 name: f.opt_str("name")?,
             },
             other => {
-                return Err(FieldError::new("type", format!("unknown event type {other:?}")));
+                return Err(FieldError::new(
+                    "type",
+                    format!("unknown event type {other:?}"),
+                ));
             }
         };
-        Ok(Event { at, id, body, extra: f.0 })
+        Ok(Event {
+            at,
+            id,
+            body,
+            extra: f.0,
+        })
     }
 
     /// The interchange JSON object for this event, unknown fields included.
@@ -492,7 +563,12 @@ impl Event {
                 put("status", s(status));
                 put("by", o(by));
             }
-            EventBody::TicketAssigned { ticket, agent, group, by } => {
+            EventBody::TicketAssigned {
+                ticket,
+                agent,
+                group,
+                by,
+            } => {
                 put("ticket", s(ticket));
                 put("agent", o(agent));
                 put("group", o(group));
@@ -529,12 +605,20 @@ impl Event {
                 put("agent", o(&e.agent));
                 put("comment", o(&e.comment));
             }
-            EventBody::Vote { target, helpful, visitor } => {
+            EventBody::Vote {
+                target,
+                helpful,
+                visitor,
+            } => {
                 put("target", s(target));
                 put("helpful", (*helpful).into());
                 put("visitor", o(visitor));
             }
-            EventBody::CallQueued { call, queue, customer } => {
+            EventBody::CallQueued {
+                call,
+                queue,
+                customer,
+            } => {
                 put("call", s(call));
                 put("queue", o(queue));
                 put("customer", o(customer));
@@ -544,7 +628,11 @@ impl Event {
                 put("agent", o(agent));
             }
             EventBody::CallAbandoned { call } => put("call", s(call)),
-            EventBody::CallEnded { call, hold_s, wrapup_s } => {
+            EventBody::CallEnded {
+                call,
+                hold_s,
+                wrapup_s,
+            } => {
                 put("call", s(call));
                 put("hold_s", hold_s.map_or(Value::Null, Value::from));
                 put("wrapup_s", wrapup_s.map_or(Value::Null, Value::from));
@@ -628,12 +716,16 @@ impl Fields {
         match self.take(k) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(FieldError::new(k, format!("expected a string, got {other}"))),
+            Some(other) => Err(FieldError::new(
+                k,
+                format!("expected a string, got {other}"),
+            )),
         }
     }
 
     fn req_str(&mut self, k: &str) -> Result<String, FieldError> {
-        self.opt_str(k)?.ok_or_else(|| FieldError::new(k, "is required"))
+        self.opt_str(k)?
+            .ok_or_else(|| FieldError::new(k, "is required"))
     }
 
     fn opt_id(&mut self, k: &str) -> Result<Option<Id>, FieldError> {
@@ -670,12 +762,16 @@ impl Fields {
         match self.take(k) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(other) => Err(FieldError::new(k, format!("expected true or false, got {other}"))),
+            Some(other) => Err(FieldError::new(
+                k,
+                format!("expected true or false, got {other}"),
+            )),
         }
     }
 
     fn req_bool(&mut self, k: &str) -> Result<bool, FieldError> {
-        self.opt_bool(k)?.ok_or_else(|| FieldError::new(k, "is required"))
+        self.opt_bool(k)?
+            .ok_or_else(|| FieldError::new(k, "is required"))
     }
 
     fn opt_seconds(&mut self, k: &str) -> Result<Option<i64>, FieldError> {
@@ -683,14 +779,22 @@ impl Fields {
             None => Ok(None),
             Some(Value::Number(n)) => match n.as_i64() {
                 Some(s) if (0..=366 * 86_400).contains(&s) => Ok(Some(s)),
-                _ => Err(FieldError::new(k, format!("expected whole seconds ≥ 0, got {n}"))),
+                _ => Err(FieldError::new(
+                    k,
+                    format!("expected whole seconds ≥ 0, got {n}"),
+                )),
             },
-            Some(other) => Err(FieldError::new(k, format!("expected a number, got {other}"))),
+            Some(other) => Err(FieldError::new(
+                k,
+                format!("expected a number, got {other}"),
+            )),
         }
     }
 
     fn opt_tags(&mut self, k: &str) -> Result<Option<Vec<String>>, FieldError> {
-        let Some(v) = self.take(k) else { return Ok(None) };
+        let Some(v) = self.take(k) else {
+            return Ok(None);
+        };
         let Value::Array(items) = v else {
             return Err(FieldError::new(k, "expected an array of strings"));
         };
@@ -706,7 +810,9 @@ impl Fields {
                 other => {
                     return Err(FieldError::new(
                         k,
-                        format!("each tag must be a non-empty string of at most 128 bytes, got {other}"),
+                        format!(
+                            "each tag must be a non-empty string of at most 128 bytes, got {other}"
+                        ),
                     ));
                 }
             }
@@ -715,7 +821,9 @@ impl Fields {
     }
 
     fn opt_ids(&mut self, k: &str) -> Result<Option<Vec<Id>>, FieldError> {
-        let Some(v) = self.take(k) else { return Ok(None) };
+        let Some(v) = self.take(k) else {
+            return Ok(None);
+        };
         let Value::Array(items) = v else {
             return Err(FieldError::new(k, "expected an array of ids"));
         };
@@ -734,7 +842,10 @@ impl Fields {
         if allowed.contains(&v.as_str()) {
             Ok(v)
         } else {
-            Err(FieldError::new(k, format!("unknown {k} {v:?}; expected one of: {}", allowed.join(", "))))
+            Err(FieldError::new(
+                k,
+                format!("unknown {k} {v:?}; expected one of: {}", allowed.join(", ")),
+            ))
         }
     }
 
@@ -756,7 +867,10 @@ impl Fields {
         if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(c)
         } else {
-            Err(FieldError::new(k, format!("{c:?} is not an ISO 4217 code such as \"USD\"")))
+            Err(FieldError::new(
+                k,
+                format!("{c:?} is not an ISO 4217 code such as \"USD\""),
+            ))
         }
     }
 
@@ -764,7 +878,10 @@ impl Fields {
         let t = self.req_str(k)?;
         match t.split_once(':') {
             Some(("article" | "message", id)) if Id::parse(k, id).is_ok() => Ok(t),
-            _ => Err(FieldError::new(k, format!("{t:?} is not article:ID or message:ID"))),
+            _ => Err(FieldError::new(
+                k,
+                format!("{t:?} is not article:ID or message:ID"),
+            )),
         }
     }
 
@@ -781,12 +898,21 @@ impl Fields {
             Some(Value::String(s)) if survey == SurveyKind::Csat && s == "bad" => Ok(Score::Bad),
             Some(Value::Number(n)) => match n.as_i64() {
                 Some(v) if (lo..=hi).contains(&v) => Ok(Score::Scale(v)),
-                _ => Err(FieldError::new(k, format!("{survey} score must be {lo}–{hi}, got {n}"))),
+                _ => Err(FieldError::new(
+                    k,
+                    format!("{survey} score must be {lo}–{hi}, got {n}"),
+                )),
             },
             Some(other) => Err(FieldError::new(
                 k,
-                format!("{survey} score must be a whole number {lo}–{hi}{}, got {other}",
-                    if survey == SurveyKind::Csat { " or \"good\"/\"bad\"" } else { "" }),
+                format!(
+                    "{survey} score must be a whole number {lo}–{hi}{}, got {other}",
+                    if survey == SurveyKind::Csat {
+                        " or \"good\"/\"bad\""
+                    } else {
+                        ""
+                    }
+                ),
             )),
         }
     }
@@ -835,14 +961,35 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let cases = [
-            (r#"{"type":"ticket.nope","at":"2026-01-05T10:00:30Z"}"#, "type"),
-            (r#"{"type":"ticket.status","at":"yesterday","ticket":"T","status":"open"}"#, "at"),
-            (r#"{"type":"ticket.status","at":"2026-01-05T10:00:30Z","status":"open"}"#, "ticket"),
-            (r#"{"type":"ticket.status","at":"2026-01-05T10:00:30Z","ticket":"T","status":"done"}"#, "status"),
-            (r#"{"type":"survey.response","at":"2026-01-05T10:00:30Z","survey":"nps","score":11}"#, "score"),
-            (r#"{"type":"cost","at":"2026-01-05T10:00:30Z","period":"month","category":"staff","amount":12.5,"currency":"USD"}"#, "amount"),
+            (
+                r#"{"type":"ticket.nope","at":"2026-01-05T10:00:30Z"}"#,
+                "type",
+            ),
+            (
+                r#"{"type":"ticket.status","at":"yesterday","ticket":"T","status":"open"}"#,
+                "at",
+            ),
+            (
+                r#"{"type":"ticket.status","at":"2026-01-05T10:00:30Z","status":"open"}"#,
+                "ticket",
+            ),
+            (
+                r#"{"type":"ticket.status","at":"2026-01-05T10:00:30Z","ticket":"T","status":"done"}"#,
+                "status",
+            ),
+            (
+                r#"{"type":"survey.response","at":"2026-01-05T10:00:30Z","survey":"nps","score":11}"#,
+                "score",
+            ),
+            (
+                r#"{"type":"cost","at":"2026-01-05T10:00:30Z","period":"month","category":"staff","amount":12.5,"currency":"USD"}"#,
+                "amount",
+            ),
             (r#"[1,2]"#, "json"),
-            (r#"{"type":"ticket.message","at":"2026-01-05T10:00:30Z","ticket":"T","author":"robot:1"}"#, "author"),
+            (
+                r#"{"type":"ticket.message","at":"2026-01-05T10:00:30Z","ticket":"T","author":"robot:1"}"#,
+                "author",
+            ),
         ];
         for (line, field) in cases {
             let err = Event::parse_line(line).unwrap_err();

@@ -17,10 +17,16 @@ impl Id {
             return Err(FieldError::new(field, "must not be empty"));
         }
         if raw.len() > Self::MAX_LEN {
-            return Err(FieldError::new(field, format!("longer than {} bytes", Self::MAX_LEN)));
+            return Err(FieldError::new(
+                field,
+                format!("longer than {} bytes", Self::MAX_LEN),
+            ));
         }
         if raw.trim() != raw || raw.chars().any(char::is_control) {
-            return Err(FieldError::new(field, "has surrounding whitespace or control characters"));
+            return Err(FieldError::new(
+                field,
+                "has surrounding whitespace or control characters",
+            ));
         }
         Ok(Id(raw.to_owned()))
     }

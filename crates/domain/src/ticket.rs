@@ -73,14 +73,23 @@ impl TicketState {
     /// In [`Mode::Replay`] every recorded transition is accepted; in [`Mode::Live`] the
     /// commands have already checked them, and this re-checks the one rule that must never
     /// break: nothing changes a closed ticket.
-    pub fn apply(&mut self, body: &EventBody, at: Millis, mode: Mode) -> Result<Derived, DomainError> {
+    pub fn apply(
+        &mut self,
+        body: &EventBody,
+        at: Millis,
+        mode: Mode,
+    ) -> Result<Derived, DomainError> {
         if mode == Mode::Live && self.status == Status::Closed {
-            return Err(DomainError::TicketClosed { ticket: self.id.to_string() });
+            return Err(DomainError::TicketClosed {
+                ticket: self.id.to_string(),
+            });
         }
         self.updated_at = self.updated_at.max(at);
         let mut derived = Derived::default();
         match body {
-            EventBody::TicketCreated(_) => return Err(DomainError::TicketExists(self.id.to_string())),
+            EventBody::TicketCreated(_) => {
+                return Err(DomainError::TicketExists(self.id.to_string()));
+            }
             EventBody::TicketMessage(m) => derived.reply = self.record_message(m, at),
             EventBody::TicketStatus { status, by, .. } => {
                 derived = self.change_status(*status, by.as_ref(), at);
@@ -157,15 +166,24 @@ impl TicketState {
             f.solves += 1;
             f.first_solved_at.get_or_insert(at);
             f.last_solved_at = Some(at);
-            f.handle_ms = Some(f.status_ms[Status::New.index()] + f.status_ms[Status::Open.index()]);
+            f.handle_ms =
+                Some(f.status_ms[Status::New.index()] + f.status_ms[Status::Open.index()]);
             f.requester_wait_ms = Some(
                 f.status_ms[Status::New.index()]
                     + f.status_ms[Status::Open.index()]
                     + f.status_ms[Status::OnHold.index()],
             );
-            let agent = by.and_then(Author::agent).cloned().or_else(|| self.assignee.clone());
+            let agent = by
+                .and_then(Author::agent)
+                .cloned()
+                .or_else(|| self.assignee.clone());
             f.solved_by = agent.clone();
-            derived.solve = Some(Solve { ticket: self.id.clone(), at, agent, tags: self.tags.clone() });
+            derived.solve = Some(Solve {
+                ticket: self.id.clone(),
+                at,
+                agent,
+                tags: self.tags.clone(),
+            });
         } else if !from.is_unsolved() && to.is_unsolved() {
             f.reopens += 1;
             derived.reopened = true;

@@ -1,0 +1,247 @@
+//! Connecting to SQLite or PostgreSQL, running migrations, and the one transaction type the
+//! write path uses on either.
+
+use crate::error::StoreError;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// fsync on every commit (SQLite `synchronous=FULL`): survives power loss. For serving.
+    #[default]
+    Full,
+    /// SQLite `synchronous=NORMAL` in WAL: survives a killed process, not a power cut. For bulk
+    /// loads that can be rerun (import, demo).
+    Normal,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    pub read_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            durability: Durability::Full,
+            read_connections: 8,
+        }
+    }
+}
+
+/// The storage handle: cheap to clone, shared by the writer and the readers.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    pub(crate) url: String,
+}
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    /// One writing connection (SQLite has a single writer) and a pool of readers.
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// A write transaction on either backend.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Expands `$body` once per backend with `$t` bound to the backend's transaction, so the
+/// write path is written once and type-checked for both.
+macro_rules! on_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            $crate::backend::Tx::Sqlite($t) => $body,
+            $crate::backend::Tx::Postgres($t) => $body,
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// Expands `$body` once per backend with `$p` bound to a pool for reading.
+macro_rules! on_read {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.db {
+            $crate::backend::Db::Sqlite { read: $p, .. } => $body,
+            $crate::backend::Db::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_read;
+
+/// Expands `$body` once per backend with `$p` bound to the pool that writes (SQLite's single
+/// writing connection), for the few writes outside the event log (credentials).
+macro_rules! on_write {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.db {
+            $crate::backend::Db::Sqlite { write: $p, .. } => $body,
+            $crate::backend::Db::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_write;
+
+/// Serializes writers across every `sanjeh serve` node sharing one PostgreSQL database, as
+/// SQLite's single writer does on one machine: sequence numbers and ticket folds stay exact.
+const PG_WRITE_LOCK: i64 = 0x5341_4e4a_4548; // "SANJEH"
+
+impl Store {
+    /// Opens the store at `url` (`postgres://…`, `sqlite:PATH` or a plain file path) and
+    /// applies pending migrations.
+    #[tracing::instrument(skip_all, fields(backend))]
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            tracing::Span::current().record("backend", "postgres");
+            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Url {
+                url: redact(url),
+                message: e.to_string(),
+            })?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.read_connections.max(2) + 2)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Db::Postgres(pool)
+        } else {
+            tracing::Span::current().record("backend", "sqlite");
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            if path.is_empty() {
+                return Err(StoreError::Url {
+                    url: url.into(),
+                    message: "no file path".into(),
+                });
+            }
+            let base = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(false)
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory")
+                .pragma("mmap_size", "268435456");
+            let write_opts = base.clone().synchronous(match options.durability {
+                Durability::Full => SqliteSynchronous::Full,
+                Durability::Normal => SqliteSynchronous::Normal,
+            });
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(60))
+                .connect_with(write_opts)
+                .await?;
+            sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(options.read_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.read_only(true))
+                .await?;
+            Db::Sqlite { write, read }
+        };
+        Ok(Store {
+            db,
+            url: url.to_owned(),
+        })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite { .. } => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The URL the store was opened with, password removed.
+    pub fn display_url(&self) -> String {
+        redact(&self.url)
+    }
+
+    /// Begins the one kind of write transaction: exclusive among writers on both backends.
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Postgres(tx)
+            }
+        })
+    }
+
+    /// Checks that the database answers (for readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_read!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes every connection, checkpointing SQLite's WAL.
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.commit().await)?;
+        Ok(())
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        on_tx!(self, t => t.rollback().await)?;
+        Ok(())
+    }
+}
+
+/// Removes a password from a URL for logs and messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("/tmp/x.db"), "/tmp/x.db");
+    }
+}

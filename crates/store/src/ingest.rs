@@ -1,0 +1,265 @@
+//! Replaying recorded history into the store: `sanjeh import`, the demo, and rebuilds.
+//!
+//! Input arrives as chunks of parsed lines (parsed on another thread, so parsing and writing
+//! overlap). Each event is identified by its [`event_key`]; one already in the log is skipped,
+//! so importing a file twice adds nothing. Recorded transitions are taken as facts
+//! ([`Mode::Replay`]); only malformed events are refused, naming the line and the field.
+
+use crate::backend::Store;
+use crate::changes::{Changes, Committed, EventKey, event_key};
+use crate::error::{LineError, StoreError};
+use crate::{flush, load};
+use sanjeh_domain::{Event, Mode, to_millis};
+use std::collections::HashSet;
+use std::io::BufRead;
+use tokio::sync::mpsc;
+
+/// One parsed input line.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub line: u64,
+    pub event: Event,
+    /// The line as it came: stored verbatim and written back by export.
+    pub payload: String,
+    pub key: EventKey,
+}
+
+impl Incoming {
+    pub fn new(line: u64, event: Event, payload: String) -> Incoming {
+        let key = event_key(to_millis(event.at), event.id.as_deref(), &payload);
+        Incoming {
+            line,
+            event,
+            payload,
+            key,
+        }
+    }
+
+    /// Parses one line of interchange JSON.
+    pub fn parse(line_no: u64, text: &str) -> Result<Incoming, LineError> {
+        let event = Event::parse_line(text).map_err(|e| LineError::field(line_no, e))?;
+        Ok(Incoming::new(line_no, event, text.to_owned()))
+    }
+
+    /// A live or generated event, serialized to its interchange line.
+    pub fn from_event(line_no: u64, event: Event) -> Incoming {
+        let payload = event.to_line();
+        Incoming::new(line_no, event, payload)
+    }
+}
+
+/// Parses JSON Lines held in memory (an API request body). Blank lines are skipped.
+pub fn parse_lines(body: &str) -> Result<Vec<Incoming>, LineError> {
+    body.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| Incoming::parse(i as u64 + 1, l.trim_end_matches('\r')))
+        .collect()
+}
+
+pub type Chunk = Result<Vec<Incoming>, LineError>;
+
+/// Reads and parses `reader` on its own thread, sending chunks of `chunk_len` lines. Invalid
+/// UTF-8 and bad lines end the stream with the error. Memory is bounded by the channel.
+pub fn spawn_parser<R: BufRead + Send + 'static>(
+    mut reader: R,
+    chunk_len: usize,
+) -> mpsc::Receiver<Chunk> {
+    let (tx, rx) = mpsc::channel::<Chunk>(4);
+    std::thread::spawn(move || {
+        let mut chunk = Vec::with_capacity(chunk_len);
+        let mut buf = Vec::new();
+        let mut line_no = 0u64;
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(LineError {
+                        line: line_no + 1,
+                        field: "input".into(),
+                        message: e.to_string(),
+                    }));
+                    return;
+                }
+            }
+            line_no += 1;
+            let parsed = match std::str::from_utf8(&buf) {
+                Err(e) => Err(LineError {
+                    line: line_no,
+                    field: "encoding".into(),
+                    message: format!("not valid UTF-8: {e}"),
+                }),
+                Ok(text) => {
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    Incoming::parse(line_no, text)
+                }
+            };
+            match parsed {
+                Ok(inc) => chunk.push(inc),
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+            if chunk.len() >= chunk_len && tx.blocking_send(Ok(std::mem::take(&mut chunk))).is_err()
+            {
+                return;
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = tx.blocking_send(Ok(chunk));
+        }
+    });
+    rx
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IngestReport {
+    /// Events written.
+    pub added: u64,
+    /// Events already in the log, skipped.
+    pub duplicates: u64,
+}
+
+/// How an ingest commits.
+pub struct IngestOptions<'a> {
+    /// Commit after this many events; `None` puts the whole input in one transaction, so a bad
+    /// line anywhere leaves the store as it was.
+    pub commit_every: Option<u64>,
+    /// Called after each chunk with the number of events seen so far.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Called after each commit with what it committed (live aggregates).
+    pub on_commit: Option<&'a (dyn Fn(Committed) + Sync)>,
+}
+
+impl Default for IngestOptions<'_> {
+    fn default() -> Self {
+        IngestOptions {
+            commit_every: None,
+            progress: None,
+            on_commit: None,
+        }
+    }
+}
+
+/// Tickets kept in the working set between chunks; past this it is dropped and reloaded.
+const MAX_CACHED_TICKETS: usize = 200_000;
+
+impl Store {
+    /// Replays chunks of recorded events into the store.
+    #[tracing::instrument(skip_all, fields(backend = self.backend()))]
+    pub async fn ingest(
+        &self,
+        mut input: mpsc::Receiver<Chunk>,
+        options: IngestOptions<'_>,
+    ) -> Result<IngestReport, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut changes = Changes::new(load::next_seq(&mut tx).await?, false);
+        let mut report = IngestReport::default();
+        let mut seen = 0u64;
+        let mut since_commit = 0u64;
+        let mut pending = Committed::default();
+        while let Some(chunk) = input.recv().await {
+            let step = async {
+                let chunk = chunk?;
+                seen += chunk.len() as u64;
+                let added = fold_chunk(&mut tx, &mut changes, chunk, &mut report).await?;
+                flush::flush(&mut tx, &changes).await?;
+                if options.on_commit.is_some() {
+                    append(&mut pending, changes.committed());
+                }
+                changes.written(MAX_CACHED_TICKETS);
+                Ok::<u64, StoreError>(added)
+            };
+            match step.await {
+                Ok(added) => since_commit += added,
+                Err(e) => {
+                    tx.rollback().await?;
+                    return Err(e);
+                }
+            }
+            if options.commit_every.is_some_and(|n| since_commit >= n) {
+                tx.commit().await?;
+                if let Some(hook) = options.on_commit {
+                    hook(std::mem::take(&mut pending));
+                }
+                tx = self.begin_write().await?;
+                since_commit = 0;
+            }
+            if let Some(progress) = options.progress {
+                progress(seen);
+            }
+        }
+        tx.commit().await?;
+        if let Some(hook) = options.on_commit {
+            hook(pending);
+        }
+        Ok(report)
+    }
+
+    /// Replays the lines of a reader (JSON Lines) in one transaction.
+    pub async fn import_reader<R: BufRead + Send + 'static>(
+        &self,
+        reader: R,
+        options: IngestOptions<'_>,
+    ) -> Result<IngestReport, StoreError> {
+        self.ingest(spawn_parser(reader, 4096), options).await
+    }
+}
+
+fn append(into: &mut Committed, more: Committed) {
+    into.tickets.extend(more.tickets);
+    into.replies.extend(more.replies);
+    into.solves.extend(more.solves);
+    into.activity.extend(more.activity);
+    into.events.extend(more.events);
+}
+
+/// Folds one chunk of recorded events into `changes`, skipping those already in the log.
+/// Returns how many were added.
+pub(crate) async fn fold_chunk(
+    tx: &mut crate::backend::Tx,
+    changes: &mut Changes,
+    chunk: Vec<Incoming>,
+    report: &mut IngestReport,
+) -> Result<u64, StoreError> {
+    let keys: Vec<EventKey> = chunk.iter().map(|i| i.key).collect();
+    let existing = load::existing_keys(tx, &keys).await?;
+    let referenced: Vec<&sanjeh_domain::Id> = chunk
+        .iter()
+        .flat_map(|i| {
+            let b = &i.event.body;
+            let into = match b {
+                sanjeh_domain::EventBody::TicketMerged { into, .. } => Some(into),
+                _ => None,
+            };
+            b.is_ticket_change()
+                .then(|| b.ticket())
+                .flatten()
+                .into_iter()
+                .chain(into)
+        })
+        .collect();
+    load::tickets(tx, referenced, &mut changes.tickets).await?;
+    let mut in_chunk: HashSet<EventKey> = HashSet::with_capacity(chunk.len());
+    let mut added = 0;
+    for inc in chunk {
+        if existing.contains(&inc.key) || !in_chunk.insert(inc.key) {
+            report.duplicates += 1;
+            continue;
+        }
+        let line = inc.line;
+        changes
+            .apply(inc.event, inc.payload, inc.key, Mode::Replay)
+            .map_err(|e| LineError::domain(line, &e))?;
+        added += 1;
+    }
+    report.added += added;
+    Ok(added)
+}

@@ -1,0 +1,76 @@
+//! What a write transaction reads before folding: the next sequence number, the tickets a
+//! batch touches, and which events are already in the log.
+
+use crate::backend::{Tx, on_tx};
+use crate::changes::EventKey;
+use crate::error::StoreError;
+use crate::rows::{TICKET_SELECT, TicketRow};
+use sanjeh_domain::{Id, TicketState};
+use std::collections::{HashMap, HashSet};
+
+/// Ids per `IN (…)` list: well under both backends' bind-parameter limits.
+const IN_CHUNK: usize = 900;
+
+pub(crate) async fn next_seq(tx: &mut Tx) -> Result<i64, StoreError> {
+    let max: Option<i64> = on_tx!(tx, t => sqlx::query_scalar("SELECT MAX(seq) FROM events")
+        .fetch_one(&mut **t)
+        .await)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Loads the tickets among `ids` that exist into `into` (ids already there are skipped).
+pub(crate) async fn tickets(
+    tx: &mut Tx,
+    ids: Vec<&Id>,
+    into: &mut HashMap<Id, TicketState>,
+) -> Result<(), StoreError> {
+    let mut wanted: Vec<String> = ids
+        .into_iter()
+        .filter(|id| !into.contains_key(*id))
+        .map(|id| id.as_str().to_owned())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for chunk in wanted.chunks(IN_CHUNK) {
+        let rows: Vec<TicketRow> = on_tx!(tx, t => {
+            let mut qb = sqlx::QueryBuilder::new(TICKET_SELECT);
+            qb.push(" WHERE t.id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            qb.push(")");
+            qb.build_query_as().fetch_all(&mut **t).await
+        })?;
+        for row in rows {
+            let state = TicketState::try_from(row)?;
+            into.insert(state.id.clone(), state);
+        }
+    }
+    Ok(())
+}
+
+/// The keys among `keys` that are already in the event log.
+pub(crate) async fn existing_keys(
+    tx: &mut Tx,
+    keys: &[EventKey],
+) -> Result<HashSet<EventKey>, StoreError> {
+    let mut found = HashSet::new();
+    for chunk in keys.chunks(IN_CHUNK) {
+        let rows: Vec<Vec<u8>> = on_tx!(tx, t => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT key FROM events WHERE key IN (");
+            let mut list = qb.separated(", ");
+            for key in chunk {
+                list.push_bind(key.to_vec());
+            }
+            qb.push(")");
+            qb.build_query_scalar().fetch_all(&mut **t).await
+        })?;
+        for k in rows {
+            if let Ok(key) = EventKey::try_from(k.as_slice()) {
+                found.insert(key);
+            }
+        }
+    }
+    Ok(found)
+}
