@@ -76,12 +76,17 @@ mod tests {
     #[test]
     fn weekdays_and_hours_follow_the_offset() {
         // 2025-01-03T21:00:00Z is a Friday in UTC and already Saturday 00:30 in Tehran.
-        let t = jiff::Timestamp::from_second(1_735_938_000).unwrap().as_second();
+        let t = jiff::Timestamp::from_second(1_735_938_000)
+            .unwrap()
+            .as_second();
         assert_eq!(weekday(t, 0), 4);
         assert_eq!(weekday(t, Region::Tehran.offset()), 5);
         assert_eq!(hour(t, Region::Tehran.offset()), 0);
         assert_eq!(hour(t, Region::Moscow.offset()), 0);
         assert_eq!(hour_of_week(t), 4 * 24 + 21);
-        assert_eq!(local_date(t, Region::Tehran.offset()).to_string(), "2025-01-04");
+        assert_eq!(
+            local_date(t, Region::Tehran.offset()).to_string(),
+            "2025-01-04"
+        );
     }
 }

@@ -26,7 +26,7 @@ impl Lang {
         }
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 }
@@ -51,41 +51,90 @@ const fn n(native: &'static str, latin: &'static str) -> Name {
 }
 
 pub(crate) const PERSIAN_FIRST: &[Name] = &[
-    n("مریم", "Maryam"), n("علی", "Ali"), n("زهرا", "Zahra"), n("رضا", "Reza"),
-    n("سارا", "Sara"), n("حسین", "Hossein"), n("نگار", "Negar"), n("امیر", "Amir"),
-    n("فاطمه", "Fatemeh"), n("محمد", "Mohammad"), n("لیلا", "Leila"), n("مهدی", "Mahdi"),
-    n("نازنین", "Nazanin"), n("کاوه", "Kaveh"), n("شیرین", "Shirin"), n("بهرام", "Bahram"),
-    n("پریسا", "Parisa"), n("آرش", "Arash"), n("الهام", "Elham"), n("سینا", "Sina"),
+    n("مریم", "Maryam"),
+    n("علی", "Ali"),
+    n("زهرا", "Zahra"),
+    n("رضا", "Reza"),
+    n("سارا", "Sara"),
+    n("حسین", "Hossein"),
+    n("نگار", "Negar"),
+    n("امیر", "Amir"),
+    n("فاطمه", "Fatemeh"),
+    n("محمد", "Mohammad"),
+    n("لیلا", "Leila"),
+    n("مهدی", "Mahdi"),
+    n("نازنین", "Nazanin"),
+    n("کاوه", "Kaveh"),
+    n("شیرین", "Shirin"),
+    n("بهرام", "Bahram"),
+    n("پریسا", "Parisa"),
+    n("آرش", "Arash"),
+    n("الهام", "Elham"),
+    n("سینا", "Sina"),
 ];
 
 pub(crate) const PERSIAN_LAST: &[Name] = &[
-    n("احمدی", "Ahmadi"), n("محمدی", "Mohammadi"), n("حسینی", "Hosseini"), n("رضایی", "Rezaei"),
-    n("کریمی", "Karimi"), n("موسوی", "Mousavi"), n("جعفری", "Jafari"), n("صادقی", "Sadeghi"),
-    n("رحیمی", "Rahimi"), n("نوری", "Nouri"), n("تهرانی", "Tehrani"), n("کاظمی", "Kazemi"),
-    n("شریفی", "Sharifi"), n("قاسمی", "Ghasemi"), n("یزدانی", "Yazdani"), n("فراهانی", "Farahani"),
+    n("احمدی", "Ahmadi"),
+    n("محمدی", "Mohammadi"),
+    n("حسینی", "Hosseini"),
+    n("رضایی", "Rezaei"),
+    n("کریمی", "Karimi"),
+    n("موسوی", "Mousavi"),
+    n("جعفری", "Jafari"),
+    n("صادقی", "Sadeghi"),
+    n("رحیمی", "Rahimi"),
+    n("نوری", "Nouri"),
+    n("تهرانی", "Tehrani"),
+    n("کاظمی", "Kazemi"),
+    n("شریفی", "Sharifi"),
+    n("قاسمی", "Ghasemi"),
+    n("یزدانی", "Yazdani"),
+    n("فراهانی", "Farahani"),
 ];
 
 /// Russian first names with their gender, which decides the surname's ending.
 pub(crate) const RUSSIAN_FIRST: &[(Name, bool)] = &[
-    (n("Иван", "Ivan"), false), (n("Мария", "Maria"), true), (n("Алексей", "Alexey"), false),
-    (n("Анна", "Anna"), true), (n("Дмитрий", "Dmitry"), false), (n("Елена", "Elena"), true),
-    (n("Сергей", "Sergey"), false), (n("Ольга", "Olga"), true), (n("Николай", "Nikolay"), false),
-    (n("Татьяна", "Tatiana"), true), (n("Андрей", "Andrey"), false), (n("Наталья", "Natalia"), true),
-    (n("Павел", "Pavel"), false), (n("Екатерина", "Ekaterina"), true), (n("Михаил", "Mikhail"), false),
+    (n("Иван", "Ivan"), false),
+    (n("Мария", "Maria"), true),
+    (n("Алексей", "Alexey"), false),
+    (n("Анна", "Anna"), true),
+    (n("Дмитрий", "Dmitry"), false),
+    (n("Елена", "Elena"), true),
+    (n("Сергей", "Sergey"), false),
+    (n("Ольга", "Olga"), true),
+    (n("Николай", "Nikolay"), false),
+    (n("Татьяна", "Tatiana"), true),
+    (n("Андрей", "Andrey"), false),
+    (n("Наталья", "Natalia"), true),
+    (n("Павел", "Pavel"), false),
+    (n("Екатерина", "Ekaterina"), true),
+    (n("Михаил", "Mikhail"), false),
     (n("Светлана", "Svetlana"), true),
 ];
 
 /// Masculine surnames; the feminine form adds "а" / "a".
 pub(crate) const RUSSIAN_LAST: &[Name] = &[
-    n("Иванов", "Ivanov"), n("Смирнов", "Smirnov"), n("Кузнецов", "Kuznetsov"), n("Попов", "Popov"),
-    n("Соколов", "Sokolov"), n("Лебедев", "Lebedev"), n("Козлов", "Kozlov"), n("Новиков", "Novikov"),
-    n("Морозов", "Morozov"), n("Волков", "Volkov"), n("Васильев", "Vasiliev"), n("Зайцев", "Zaitsev"),
-    n("Павлов", "Pavlov"), n("Семёнов", "Semenov"), n("Голубев", "Golubev"), n("Богданов", "Bogdanov"),
+    n("Иванов", "Ivanov"),
+    n("Смирнов", "Smirnov"),
+    n("Кузнецов", "Kuznetsov"),
+    n("Попов", "Popov"),
+    n("Соколов", "Sokolov"),
+    n("Лебедев", "Lebedev"),
+    n("Козлов", "Kozlov"),
+    n("Новиков", "Novikov"),
+    n("Морозов", "Morozov"),
+    n("Волков", "Volkov"),
+    n("Васильев", "Vasiliev"),
+    n("Зайцев", "Zaitsev"),
+    n("Павлов", "Pavlov"),
+    n("Семёнов", "Semenov"),
+    n("Голубев", "Golubev"),
+    n("Богданов", "Bogdanov"),
 ];
 
 pub(crate) const ENGLISH_FIRST: &[&str] = &[
-    "Emma", "James", "Olivia", "Liam", "Sophia", "Noah", "Ava", "Lucas", "Mia", "Ethan",
-    "Grace", "Daniel", "Chloe", "Samuel", "Hannah", "Oliver",
+    "Emma", "James", "Olivia", "Liam", "Sophia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Grace",
+    "Daniel", "Chloe", "Samuel", "Hannah", "Oliver",
 ];
 
 pub(crate) const ENGLISH_LAST: &[&str] = &[
@@ -98,33 +147,68 @@ pub(crate) const ENGLISH_LAST: &[&str] = &[
 pub(crate) const ORG_PARTS: [(&[Name], &[Name]); 3] = [
     (
         &[
-            n("پارس", "Pars"), n("آریا", "Arya"), n("نوین", "Novin"), n("سپهر", "Sepehr"),
-            n("البرز", "Alborz"), n("کیان", "Kian"), n("آسمان", "Aseman"), n("رایان", "Rayan"),
+            n("پارس", "Pars"),
+            n("آریا", "Arya"),
+            n("نوین", "Novin"),
+            n("سپهر", "Sepehr"),
+            n("البرز", "Alborz"),
+            n("کیان", "Kian"),
+            n("آسمان", "Aseman"),
+            n("رایان", "Rayan"),
         ],
         &[
-            n("تجارت", "Tejarat"), n("سیستم", "System"), n("پرداز", "Pardaz"), n("داده", "Dadeh"),
-            n("صنعت", "Sanat"), n("لجستیک", "Logistic"), n("پخش", "Pakhsh"), n("ارتباطات", "Ertebatat"),
+            n("تجارت", "Tejarat"),
+            n("سیستم", "System"),
+            n("پرداز", "Pardaz"),
+            n("داده", "Dadeh"),
+            n("صنعت", "Sanat"),
+            n("لجستیک", "Logistic"),
+            n("پخش", "Pakhsh"),
+            n("ارتباطات", "Ertebatat"),
         ],
     ),
     (
         &[
-            n("Альфа", "Alfa"), n("Север", "Sever"), n("Вектор", "Vektor"), n("Гранит", "Granit"),
-            n("Волга", "Volga"), n("Меридиан", "Meridian"), n("Орион", "Orion"), n("Сибирь", "Sibir"),
+            n("Альфа", "Alfa"),
+            n("Север", "Sever"),
+            n("Вектор", "Vektor"),
+            n("Гранит", "Granit"),
+            n("Волга", "Volga"),
+            n("Меридиан", "Meridian"),
+            n("Орион", "Orion"),
+            n("Сибирь", "Sibir"),
         ],
         &[
-            n("Логистик", "Logistic"), n("Трейд", "Trade"), n("Софт", "Soft"), n("Строй", "Stroy"),
-            n("Маркет", "Market"), n("Финанс", "Finance"), n("Медиа", "Media"), n("Групп", "Group"),
+            n("Логистик", "Logistic"),
+            n("Трейд", "Trade"),
+            n("Софт", "Soft"),
+            n("Строй", "Stroy"),
+            n("Маркет", "Market"),
+            n("Финанс", "Finance"),
+            n("Медиа", "Media"),
+            n("Групп", "Group"),
         ],
     ),
     (
         &[
-            n("Northwind", "Northwind"), n("Blue Harbor", "Blueharbor"), n("Silverline", "Silverline"),
-            n("Greenfield", "Greenfield"), n("Brightpath", "Brightpath"), n("Oakridge", "Oakridge"),
-            n("Redstone", "Redstone"), n("Clearwater", "Clearwater"),
+            n("Northwind", "Northwind"),
+            n("Blue Harbor", "Blueharbor"),
+            n("Silverline", "Silverline"),
+            n("Greenfield", "Greenfield"),
+            n("Brightpath", "Brightpath"),
+            n("Oakridge", "Oakridge"),
+            n("Redstone", "Redstone"),
+            n("Clearwater", "Clearwater"),
         ],
         &[
-            n("Labs", "Labs"), n("Trading", "Trading"), n("Systems", "Systems"), n("Logistics", "Logistics"),
-            n("Foods", "Foods"), n("Health", "Health"), n("Media", "Media"), n("Retail", "Retail"),
+            n("Labs", "Labs"),
+            n("Trading", "Trading"),
+            n("Systems", "Systems"),
+            n("Logistics", "Logistics"),
+            n("Foods", "Foods"),
+            n("Health", "Health"),
+            n("Media", "Media"),
+            n("Retail", "Retail"),
         ],
     ),
 ];
@@ -179,66 +263,229 @@ const fn topic(
     touchy: bool,
     subject: [&'static str; 3],
 ) -> Topic {
-    Topic { tag, group, weight, breakage, touchy, subject }
+    Topic {
+        tag,
+        group,
+        weight,
+        breakage,
+        touchy,
+        subject,
+    }
 }
 
 pub(crate) const TOPICS: &[Topic] = &[
-    topic("refund", Group::Billing, 3.0, false, true, [
-        "Refund request for my last payment", "درخواست بازگشت وجه آخرین پرداخت", "Запрос на возврат последнего платежа",
-    ]),
-    topic("invoice", Group::Billing, 3.0, false, false, [
-        "Need a corrected invoice", "فاکتور رسمی اصلاح‌شده می‌خواهم", "Нужен исправленный счёт",
-    ]),
-    topic("payment-failed", Group::Billing, 2.0, true, true, [
-        "Payment failed but money was deducted", "پرداخت ناموفق بود ولی پول از حسابم کسر شد", "Оплата не прошла, но деньги списали",
-    ]),
-    topic("subscription", Group::Billing, 2.5, false, false, [
-        "How do I change or cancel my plan?", "تغییر یا لغو اشتراک", "Как сменить или отменить тариф?",
-    ]),
-    topic("double-charge", Group::Billing, 1.0, true, true, [
-        "I was charged twice", "دو بار از حسابم برداشت شده", "Деньги списали дважды",
-    ]),
-    topic("login", Group::Technical, 3.0, true, false, [
-        "Cannot log in to my account", "نمی‌توانم وارد حسابم شوم", "Не могу войти в аккаунт",
-    ]),
-    topic("password-reset", Group::Technical, 2.0, false, false, [
-        "Password reset email never arrives", "ایمیل بازیابی رمز عبور نمی‌رسد", "Не приходит письмо для сброса пароля",
-    ]),
-    topic("bug", Group::Technical, 2.5, true, false, [
-        "Error when saving a report", "هنگام ذخیره گزارش خطا می‌دهد", "Ошибка при сохранении отчёта",
-    ]),
-    topic("integration", Group::Technical, 1.5, true, false, [
-        "API integration returns 401", "اتصال API خطای ۴۰۱ می‌دهد", "Интеграция по API возвращает 401",
-    ]),
-    topic("performance", Group::Technical, 1.5, true, true, [
-        "The dashboard is very slow", "داشبورد خیلی کند باز می‌شود", "Панель очень медленно загружается",
-    ]),
-    topic("mobile-app", Group::Technical, 1.5, true, false, [
-        "Mobile app crashes on start", "اپلیکیشن موبایل هنگام باز شدن بسته می‌شود", "Мобильное приложение вылетает при запуске",
-    ]),
-    topic("data-export", Group::Technical, 1.5, false, false, [
-        "How do I export my data to Excel?", "چطور داده‌ها را به اکسل خروجی بگیرم؟", "Как выгрузить данные в Excel?",
-    ]),
-    topic("outage", Group::Technical, 0.4, true, true, [
-        "Service is down for our whole team", "سرویس برای کل تیم ما از دسترس خارج شده", "Сервис недоступен для всей команды",
-    ]),
-    topic("pricing", Group::Sales, 3.0, false, false, [
-        "Pricing for 50 users", "قیمت برای ۵۰ کاربر", "Стоимость для 50 пользователей",
-    ]),
-    topic("upgrade", Group::Sales, 2.0, false, false, [
-        "We want to upgrade to the Business plan", "می‌خواهیم به پلن تجاری ارتقا دهیم", "Хотим перейти на тариф Business",
-    ]),
-    topic("demo-request", Group::Sales, 1.5, false, false, [
-        "Can we schedule a demo?", "امکان هماهنگی جلسه دمو هست؟", "Можно ли провести демонстрацию?",
-    ]),
-    topic("contract", Group::Sales, 1.0, false, false, [
-        "Contract renewal and annual discount", "تمدید قرارداد و تخفیف سالانه", "Продление договора и годовая скидка",
-    ]),
+    topic(
+        "refund",
+        Group::Billing,
+        3.0,
+        false,
+        true,
+        [
+            "Refund request for my last payment",
+            "درخواست بازگشت وجه آخرین پرداخت",
+            "Запрос на возврат последнего платежа",
+        ],
+    ),
+    topic(
+        "invoice",
+        Group::Billing,
+        3.0,
+        false,
+        false,
+        [
+            "Need a corrected invoice",
+            "فاکتور رسمی اصلاح‌شده می‌خواهم",
+            "Нужен исправленный счёт",
+        ],
+    ),
+    topic(
+        "payment-failed",
+        Group::Billing,
+        2.0,
+        true,
+        true,
+        [
+            "Payment failed but money was deducted",
+            "پرداخت ناموفق بود ولی پول از حسابم کسر شد",
+            "Оплата не прошла, но деньги списали",
+        ],
+    ),
+    topic(
+        "subscription",
+        Group::Billing,
+        2.5,
+        false,
+        false,
+        [
+            "How do I change or cancel my plan?",
+            "تغییر یا لغو اشتراک",
+            "Как сменить или отменить тариф?",
+        ],
+    ),
+    topic(
+        "double-charge",
+        Group::Billing,
+        1.0,
+        true,
+        true,
+        [
+            "I was charged twice",
+            "دو بار از حسابم برداشت شده",
+            "Деньги списали дважды",
+        ],
+    ),
+    topic(
+        "login",
+        Group::Technical,
+        3.0,
+        true,
+        false,
+        [
+            "Cannot log in to my account",
+            "نمی‌توانم وارد حسابم شوم",
+            "Не могу войти в аккаунт",
+        ],
+    ),
+    topic(
+        "password-reset",
+        Group::Technical,
+        2.0,
+        false,
+        false,
+        [
+            "Password reset email never arrives",
+            "ایمیل بازیابی رمز عبور نمی‌رسد",
+            "Не приходит письмо для сброса пароля",
+        ],
+    ),
+    topic(
+        "bug",
+        Group::Technical,
+        2.5,
+        true,
+        false,
+        [
+            "Error when saving a report",
+            "هنگام ذخیره گزارش خطا می‌دهد",
+            "Ошибка при сохранении отчёта",
+        ],
+    ),
+    topic(
+        "integration",
+        Group::Technical,
+        1.5,
+        true,
+        false,
+        [
+            "API integration returns 401",
+            "اتصال API خطای ۴۰۱ می‌دهد",
+            "Интеграция по API возвращает 401",
+        ],
+    ),
+    topic(
+        "performance",
+        Group::Technical,
+        1.5,
+        true,
+        true,
+        [
+            "The dashboard is very slow",
+            "داشبورد خیلی کند باز می‌شود",
+            "Панель очень медленно загружается",
+        ],
+    ),
+    topic(
+        "mobile-app",
+        Group::Technical,
+        1.5,
+        true,
+        false,
+        [
+            "Mobile app crashes on start",
+            "اپلیکیشن موبایل هنگام باز شدن بسته می‌شود",
+            "Мобильное приложение вылетает при запуске",
+        ],
+    ),
+    topic(
+        "data-export",
+        Group::Technical,
+        1.5,
+        false,
+        false,
+        [
+            "How do I export my data to Excel?",
+            "چطور داده‌ها را به اکسل خروجی بگیرم؟",
+            "Как выгрузить данные в Excel?",
+        ],
+    ),
+    topic(
+        "outage",
+        Group::Technical,
+        0.4,
+        true,
+        true,
+        [
+            "Service is down for our whole team",
+            "سرویس برای کل تیم ما از دسترس خارج شده",
+            "Сервис недоступен для всей команды",
+        ],
+    ),
+    topic(
+        "pricing",
+        Group::Sales,
+        3.0,
+        false,
+        false,
+        [
+            "Pricing for 50 users",
+            "قیمت برای ۵۰ کاربر",
+            "Стоимость для 50 пользователей",
+        ],
+    ),
+    topic(
+        "upgrade",
+        Group::Sales,
+        2.0,
+        false,
+        false,
+        [
+            "We want to upgrade to the Business plan",
+            "می‌خواهیم به پلن تجاری ارتقا دهیم",
+            "Хотим перейти на тариф Business",
+        ],
+    ),
+    topic(
+        "demo-request",
+        Group::Sales,
+        1.5,
+        false,
+        false,
+        [
+            "Can we schedule a demo?",
+            "امکان هماهنگی جلسه دمو هست؟",
+            "Можно ли провести демонстрацию?",
+        ],
+    ),
+    topic(
+        "contract",
+        Group::Sales,
+        1.0,
+        false,
+        false,
+        [
+            "Contract renewal and annual discount",
+            "تمدید قرارداد و تخفیف سالانه",
+            "Продление договора и годовая скидка",
+        ],
+    ),
 ];
 
 /// The index of the outage topic, which floods in during an outage.
 pub(crate) fn outage_topic() -> usize {
-    TOPICS.iter().position(|t| t.tag == "outage").expect("the outage topic exists")
+    TOPICS
+        .iter()
+        .position(|t| t.tag == "outage")
+        .expect("the outage topic exists")
 }
 
 /// Subject prefix of complaints.
@@ -307,15 +554,30 @@ pub(crate) const BOT_GREETING: Phrases = [
 ];
 
 pub(crate) const BOT_ANSWER: Phrases = [
-    &["This help article should answer your question. If not, just reply and an agent will take over."],
-    &["به نظر می‌رسد این مقاله راهنما پاسخ سؤال شما را می‌دهد. اگر نه، کافی است پاسخ دهید تا یکی از همکاران پیگیری کند."],
-    &["Похоже, эта статья из базы знаний отвечает на ваш вопрос. Если нет — просто ответьте, и подключится специалист."],
+    &[
+        "This help article should answer your question. If not, just reply and an agent will take over.",
+    ],
+    &[
+        "به نظر می‌رسد این مقاله راهنما پاسخ سؤال شما را می‌دهد. اگر نه، کافی است پاسخ دهید تا یکی از همکاران پیگیری کند.",
+    ],
+    &[
+        "Похоже, эта статья из базы знаний отвечает на ваш вопрос. Если нет — просто ответьте, и подключится специалист.",
+    ],
 ];
 
 pub(crate) const WANTS_HUMAN: Phrases = [
-    &["That didn't help, I'd like to talk to a person.", "The article doesn't cover my case."],
-    &["کمکی نکرد، می‌خواهم با یک کارشناس صحبت کنم.", "این مقاله مشکل من را پوشش نمی‌دهد."],
-    &["Не помогло, хочу поговорить с человеком.", "В статье нет моего случая."],
+    &[
+        "That didn't help, I'd like to talk to a person.",
+        "The article doesn't cover my case.",
+    ],
+    &[
+        "کمکی نکرد، می‌خواهم با یک کارشناس صحبت کنم.",
+        "این مقاله مشکل من را پوشش نمی‌دهد.",
+    ],
+    &[
+        "Не помогло, хочу поговорить с человеком.",
+        "В статье нет моего случая.",
+    ],
 ];
 
 pub(crate) const AGENT_ACK: Phrases = [
@@ -389,14 +651,30 @@ pub(crate) const AGENT_SOLUTION: Phrases = [
 
 pub(crate) const AGENT_NO_RESPONSE: Phrases = [
     &["We haven't heard back, so I'm marking this as solved. Just reply to reopen it anytime."],
-    &["پاسخی از شما دریافت نکردیم، بنابراین درخواست را حل‌شده علامت می‌زنیم. هر زمان پاسخ دهید دوباره باز می‌شود."],
-    &["Мы не получили ответа, поэтому отмечаем обращение решённым. Просто ответьте, чтобы открыть его снова."],
+    &[
+        "پاسخی از شما دریافت نکردیم، بنابراین درخواست را حل‌شده علامت می‌زنیم. هر زمان پاسخ دهید دوباره باز می‌شود.",
+    ],
+    &[
+        "Мы не получили ответа, поэтому отмечаем обращение решённым. Просто ответьте, чтобы открыть его снова.",
+    ],
 ];
 
 pub(crate) const CUSTOMER_REOPEN: Phrases = [
-    &["Unfortunately it's still not working.", "The problem came back today.", "I still haven't received it."],
-    &["متأسفانه هنوز درست نشده.", "مشکل امروز دوباره تکرار شد.", "هنوز چیزی به دستم نرسیده است."],
-    &["К сожалению, всё ещё не работает.", "Сегодня проблема повторилась.", "До сих пор ничего не пришло."],
+    &[
+        "Unfortunately it's still not working.",
+        "The problem came back today.",
+        "I still haven't received it.",
+    ],
+    &[
+        "متأسفانه هنوز درست نشده.",
+        "مشکل امروز دوباره تکرار شد.",
+        "هنوز چیزی به دستم نرسیده است.",
+    ],
+    &[
+        "К сожалению, всё ещё не работает.",
+        "Сегодня проблема повторилась.",
+        "До сих пор ничего не пришло.",
+    ],
 ];
 
 pub(crate) const CALL_SUMMARY: Phrases = [
@@ -424,7 +702,11 @@ pub(crate) struct Outreach {
 pub(crate) const OUTREACH: &[Outreach] = &[
     Outreach {
         tag: "renewal",
-        subject: ["Your subscription renewal", "تمدید اشتراک شما", "Продление подписки"],
+        subject: [
+            "Your subscription renewal",
+            "تمدید اشتراک شما",
+            "Продление подписки",
+        ],
         message: [
             "Hello! Your subscription renews next week. Would you like to switch to annual billing with a 15% discount?",
             "سلام! اشتراک شما هفته آینده تمدید می‌شود. مایلید با ۱۵٪ تخفیف به پرداخت سالانه تغییر دهید؟",
@@ -433,7 +715,11 @@ pub(crate) const OUTREACH: &[Outreach] = &[
     },
     Outreach {
         tag: "payment-failed",
-        subject: ["Payment failed: please update your card", "پرداخت ناموفق؛ لطفاً کارت را به‌روز کنید", "Платёж не прошёл — обновите карту"],
+        subject: [
+            "Payment failed: please update your card",
+            "پرداخت ناموفق؛ لطفاً کارت را به‌روز کنید",
+            "Платёж не прошёл — обновите карту",
+        ],
         message: [
             "Hi! We noticed your last payment failed. Could you update your card details?",
             "سلام! آخرین پرداخت شما ناموفق بود؛ لطفاً اطلاعات کارت را به‌روز کنید.",
@@ -442,7 +728,11 @@ pub(crate) const OUTREACH: &[Outreach] = &[
     },
     Outreach {
         tag: "onboarding",
-        subject: ["How is onboarding going?", "راه‌اندازی چطور پیش می‌رود؟", "Как проходит подключение?"],
+        subject: [
+            "How is onboarding going?",
+            "راه‌اندازی چطور پیش می‌رود؟",
+            "Как проходит подключение?",
+        ],
         message: [
             "Hello! Following up on your onboarding: is there anything we can help your team with?",
             "سلام! در ادامه راه‌اندازی، آیا تیم شما به کمکی نیاز دارد؟",
@@ -452,7 +742,10 @@ pub(crate) const OUTREACH: &[Outreach] = &[
 ];
 
 pub(crate) const CUSTOMER_OUTREACH_REPLY: Phrases = [
-    &["Thanks for the reminder. Yes, let's do that.", "Done, I've updated it."],
+    &[
+        "Thanks for the reminder. Yes, let's do that.",
+        "Done, I've updated it.",
+    ],
     &["ممنون از یادآوری، بله موافقم.", "انجام شد، به‌روزش کردم."],
     &["Спасибо за напоминание, да, давайте.", "Готово, обновил."],
 ];
@@ -488,37 +781,97 @@ pub(crate) type Comments = [Phrases; 3];
 
 pub(crate) const CSAT_COMMENTS: Comments = [
     [
-        &["Took three days to get an answer.", "The problem is still not fixed.", "Nobody read my first message."],
-        &["سه روز طول کشید تا جواب بدهید.", "مشکل هنوز حل نشده است.", "کسی پیام اولم را نخوانده بود."],
-        &["Ответа ждал три дня.", "Проблема так и не решена.", "Первое сообщение никто не прочитал."],
+        &[
+            "Took three days to get an answer.",
+            "The problem is still not fixed.",
+            "Nobody read my first message.",
+        ],
+        &[
+            "سه روز طول کشید تا جواب بدهید.",
+            "مشکل هنوز حل نشده است.",
+            "کسی پیام اولم را نخوانده بود.",
+        ],
+        &[
+            "Ответа ждал три дня.",
+            "Проблема так и не решена.",
+            "Первое сообщение никто не прочитал.",
+        ],
     ],
     [
-        &["OK, but it took a while.", "Solved, though I had to explain twice."],
-        &["حل شد ولی کمی طول کشید.", "بد نبود، اما مجبور شدم دوباره توضیح بدهم."],
-        &["Решили, но пришлось подождать.", "Нормально, но пришлось объяснять дважды."],
+        &[
+            "OK, but it took a while.",
+            "Solved, though I had to explain twice.",
+        ],
+        &[
+            "حل شد ولی کمی طول کشید.",
+            "بد نبود، اما مجبور شدم دوباره توضیح بدهم.",
+        ],
+        &[
+            "Решили, но пришлось подождать.",
+            "Нормально, но пришлось объяснять дважды.",
+        ],
     ],
     [
-        &["Quick and helpful, thank you!", "Great support, problem solved in minutes.", "Very polite agent, thanks.", "Solved on the first try."],
-        &["پاسخ سریع بود، ممنون", "پشتیبانی عالی، مشکلم چند دقیقه‌ای حل شد.", "کارشناس بسیار مؤدب و دقیق بود.", "خیلی ممنون، همه‌چیز درست شد."],
-        &["Спасибо, всё решили быстро", "Отличная поддержка, очень вежливо.", "Помогли с первого раза, спасибо!", "Быстро и по делу."],
+        &[
+            "Quick and helpful, thank you!",
+            "Great support, problem solved in minutes.",
+            "Very polite agent, thanks.",
+            "Solved on the first try.",
+        ],
+        &[
+            "پاسخ سریع بود، ممنون",
+            "پشتیبانی عالی، مشکلم چند دقیقه‌ای حل شد.",
+            "کارشناس بسیار مؤدب و دقیق بود.",
+            "خیلی ممنون، همه‌چیز درست شد.",
+        ],
+        &[
+            "Спасибо, всё решили быстро",
+            "Отличная поддержка, очень вежливо.",
+            "Помогли с первого раза, спасибо!",
+            "Быстро и по делу.",
+        ],
     ],
 ];
 
 pub(crate) const NPS_COMMENTS: Comments = [
     [
-        &["Too expensive for what it offers.", "Too many outages lately."],
+        &[
+            "Too expensive for what it offers.",
+            "Too many outages lately.",
+        ],
         &["نسبت به امکاناتش گران است.", "این اواخر قطعی زیاد داشتید."],
-        &["Слишком дорого за такие возможности.", "В последнее время много сбоев."],
+        &[
+            "Слишком дорого за такие возможности.",
+            "В последнее время много сбоев.",
+        ],
     ],
     [
-        &["Good, but the mobile app needs work.", "Does the job, nothing special."],
-        &["خوب است ولی اپ موبایل باید بهتر شود.", "کار را راه می‌اندازد، چیز خاصی ندارد."],
-        &["Неплохо, но мобильное приложение надо доработать.", "Работает, но ничего особенного."],
+        &[
+            "Good, but the mobile app needs work.",
+            "Does the job, nothing special.",
+        ],
+        &[
+            "خوب است ولی اپ موبایل باید بهتر شود.",
+            "کار را راه می‌اندازد، چیز خاصی ندارد.",
+        ],
+        &[
+            "Неплохо, но мобильное приложение надо доработать.",
+            "Работает, но ничего особенного.",
+        ],
     ],
     [
-        &["I recommend you to all my colleagues.", "Reliable product and support that listens."],
-        &["به همکارانم حتماً پیشنهاد می‌کنم.", "محصول قابل اعتماد و پشتیبانی پاسخگو."],
-        &["Рекомендую коллегам.", "Надёжный сервис и отзывчивая поддержка."],
+        &[
+            "I recommend you to all my colleagues.",
+            "Reliable product and support that listens.",
+        ],
+        &[
+            "به همکارانم حتماً پیشنهاد می‌کنم.",
+            "محصول قابل اعتماد و پشتیبانی پاسخگو.",
+        ],
+        &[
+            "Рекомендую коллегам.",
+            "Надёжный сервис и отзывчивая поддержка.",
+        ],
     ],
 ];
 
@@ -553,9 +906,20 @@ mod tests {
             assert!(TOPICS.iter().any(|t| t.group == g), "{g:?}");
         }
         let tables = [
-            &CUSTOMER_DETAIL, &BOT_GREETING, &BOT_ANSWER, &WANTS_HUMAN, &AGENT_ACK, &AGENT_QUESTION,
-            &CUSTOMER_ANSWER, &AGENT_SOLUTION, &AGENT_NO_RESPONSE, &CUSTOMER_REOPEN, &CALL_SUMMARY,
-            &CUSTOMER_OUTREACH_REPLY, &INTERNAL_NOTE, &ESCALATION_NOTE,
+            &CUSTOMER_DETAIL,
+            &BOT_GREETING,
+            &BOT_ANSWER,
+            &WANTS_HUMAN,
+            &AGENT_ACK,
+            &AGENT_QUESTION,
+            &CUSTOMER_ANSWER,
+            &AGENT_SOLUTION,
+            &AGENT_NO_RESPONSE,
+            &CUSTOMER_REOPEN,
+            &CALL_SUMMARY,
+            &CUSTOMER_OUTREACH_REPLY,
+            &INTERNAL_NOTE,
+            &ESCALATION_NOTE,
         ];
         for table in tables {
             for lang in [Lang::En, Lang::Fa, Lang::Ru] {
@@ -566,8 +930,9 @@ mod tests {
 
     #[test]
     fn organization_names_stay_unique_past_the_combinations() {
-        let names: std::collections::HashSet<_> =
-            (0..200).map(|i| organization_name(Region::Moscow, i).1).collect();
+        let names: std::collections::HashSet<_> = (0..200)
+            .map(|i| organization_name(Region::Moscow, i).1)
+            .collect();
         assert_eq!(names.len(), 200);
     }
 }

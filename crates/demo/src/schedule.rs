@@ -10,23 +10,28 @@ use crate::calendar::Secs;
 use crate::ids::timestamp;
 use sanjeh_domain::{Event, EventBody};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// Events being planned for one story, in any order; [`Schedule::add`] sorts them stably, so
 /// events planned for the same second keep the order they were pushed in.
-#[derive(Default)]
 pub(crate) struct Script {
     items: Vec<(Secs, EventBody)>,
+}
+
+impl Default for Script {
+    /// Room for a typical ticket's story, so planning does not keep regrowing (and moving)
+    /// the large event bodies.
+    fn default() -> Script {
+        Script {
+            items: Vec::with_capacity(16),
+        }
+    }
 }
 
 impl Script {
     pub(crate) fn push(&mut self, at: Secs, body: EventBody) {
         self.items.push((at, body));
-    }
-
-    /// The latest planned time, if anything is planned.
-    pub(crate) fn last_time(&self) -> Option<Secs> {
-        self.items.iter().map(|(t, _)| *t).max()
     }
 }
 
@@ -39,9 +44,9 @@ pub(crate) struct ChurnGuard {
 }
 
 struct Story {
-    /// Remaining events, latest first, so the next one is popped off the end.
-    events: Vec<Event>,
-    seq: u64,
+    /// Remaining events in order. Bodies are large, so they are moved as little as possible:
+    /// sorted in place, and made into an [`Event`] only when due.
+    events: VecDeque<(Secs, EventBody)>,
     guard: Option<ChurnGuard>,
 }
 
@@ -59,7 +64,14 @@ impl Schedule {
     /// Events before `start` are moved to `start`; events at or after `end` are dropped
     /// (the history ends there, leaving whatever is unfinished as backlog).
     pub(crate) fn new(start: Secs, end: Secs) -> Schedule {
-        Schedule { heap: BinaryHeap::new(), slots: Vec::new(), free: Vec::new(), next_seq: 0, start, end }
+        Schedule {
+            heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            next_seq: 0,
+            start,
+            end,
+        }
     }
 
     /// Adds a story. Cutting at `end` keeps a time prefix of the story, which is itself a
@@ -67,20 +79,19 @@ impl Schedule {
     pub(crate) fn add(&mut self, script: Script, guard: Option<ChurnGuard>) {
         let mut items = script.items;
         items.sort_by_key(|(t, _)| *t);
-        let mut events: Vec<Event> = items
-            .into_iter()
-            .map(|(t, body)| (t.max(self.start), body))
-            .take_while(|(t, _)| *t < self.end)
-            .map(|(t, body)| Event::new(timestamp(t), body))
-            .collect();
-        if events.is_empty() {
-            return;
+        let kept = items.partition_point(|(t, _)| *t < self.end);
+        items.truncate(kept);
+        if items.capacity() > 2 * items.len() + 8 {
+            items.shrink_to_fit(); // a one-event churn story may wait for months
         }
-        events.reverse();
-        let first = events[events.len() - 1].at.as_second();
+        let Some(&(first, _)) = items.first() else {
+            return;
+        };
+        let first = first.max(self.start);
+        let events = VecDeque::from(items);
         let seq = self.next_seq;
         self.next_seq += 1;
-        let story = Story { events, seq, guard };
+        let story = Story { events, guard };
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(story);
@@ -101,13 +112,22 @@ impl Schedule {
 
     /// Takes the next event due, with the guard of its story.
     pub(crate) fn pop(&mut self) -> Option<(Event, Option<ChurnGuard>)> {
-        let Reverse((_, seq, slot)) = self.heap.pop()?;
-        let story = self.slots[slot as usize].as_mut().expect("a scheduled slot holds a story");
-        let event = story.events.pop().expect("a scheduled story has an event left");
+        // Re-keying the top in place costs one sift instead of a pop and a push.
+        let mut top = self.heap.peek_mut()?;
+        let Reverse((_, seq, slot)) = *top;
+        let story = self.slots[slot as usize]
+            .as_mut()
+            .expect("a scheduled slot holds a story");
+        let (at, body) = story
+            .events
+            .pop_front()
+            .expect("a scheduled story has an event left");
+        let event = Event::new(timestamp(at.max(self.start)), body);
         let guard = story.guard;
-        match story.events.last() {
-            Some(next) => self.heap.push(Reverse((next.at.as_second(), seq, slot))),
+        match story.events.front() {
+            Some(&(next, _)) => *top = Reverse((next.max(self.start), seq, slot)),
             None => {
+                PeekMut::pop(top);
                 self.slots[slot as usize] = None;
                 self.free.push(slot);
             }
@@ -152,8 +172,13 @@ mod tests {
         b.push(-5, lifecycle(5));
         s.add(a, None);
         s.add(b, None);
-        let order: Vec<String> = std::iter::from_fn(|| s.pop()).map(|(e, _)| customer_of(&e)).collect();
-        assert_eq!(order, ["C-00005", "C-00002", "C-00001", "C-00003", "C-00004"]);
+        let order: Vec<String> = std::iter::from_fn(|| s.pop())
+            .map(|(e, _)| customer_of(&e))
+            .collect();
+        assert_eq!(
+            order,
+            ["C-00005", "C-00002", "C-00001", "C-00003", "C-00004"]
+        );
         assert_eq!(s.in_flight(), 0);
     }
 }

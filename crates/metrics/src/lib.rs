@@ -1,1 +1,71 @@
+//! Sanjeh's KPI engine: every KPI of the catalogue (MISSION.md), exact and fast, from
+//! per-ticket facts and events. Pure: no I/O and no wall clock (the present is a parameter).
+//!
+//! The store keeps a [`Dataset`] current (see its docs for what to feed it); a report is a
+//! read-only pass over it:
+//!
+//! ```
+//! use sanjeh_metrics::{Dataset, ReportRequest, report};
+//! use jiff::{Timestamp, tz::TimeZone};
+//!
+//! let ds = Dataset::new();
+//! let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+//! let to: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+//! let mut req = ReportRequest::new(from, to, TimeZone::UTC, to);
+//! req.by = vec!["month".parse().unwrap(), "channel".parse().unwrap()];
+//! let r = report(&ds, &req);
+//! assert_eq!(r.kpis.ticket_volume.unwrap().value, 0);
+//! let json = serde_json::to_value(&r).unwrap();
+//! assert!(json["kpis"]["first_reply_time"]["mean_s"].is_null());
+//! ```
+//!
+//! Definitions, JSON shapes, the banding rule and every decision the catalogue leaves open are
+//! in `docs/metrics.md`.
 
+pub mod bands;
+mod column;
+mod dataset;
+mod engine;
+mod history;
+mod intern;
+mod kpi;
+mod names;
+pub mod output;
+mod percentile;
+mod period;
+pub mod replay;
+mod request;
+mod slicing;
+mod table;
+
+pub use bands::{Band, Target, Targets};
+pub use dataset::{Dataset, DatasetStats};
+pub use output::{AgentRow, Report};
+pub use period::{CalendarClock, DurationClock};
+pub use request::{
+    Dimension, MAX_DIMENSIONS, RankWeights, ReportRequest, RequestError, UnknownDimension,
+    week_start_for_language,
+};
+
+/// Computes every KPI over the request's period, its groupings and (if asked) the previous
+/// period, in calendar time.
+pub fn report(ds: &Dataset, req: &ReportRequest) -> Report {
+    engine::report(ds, req, &CalendarClock)
+}
+
+/// [`report`] with durations measured by `clock` (e.g. a business-hours schedule).
+pub fn report_with_clock<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) -> Report {
+    engine::report(ds, req, clock)
+}
+
+/// The agents active in the period, ranked with `weights` (see `docs/metrics.md`).
+pub fn top_agents(ds: &Dataset, req: &ReportRequest, weights: &RankWeights) -> Vec<AgentRow> {
+    use kpi::Family;
+    let plan = engine::Plan {
+        families: vec![Family::Tickets, Family::Surveys, Family::Learning, Family::Sessions],
+        groupings: vec![vec![Dimension::Agent]],
+        previous: false,
+    };
+    let c = engine::compute(ds, req, &CalendarClock, &plan);
+    kpi::agents::rank(ds, &c.keyers[0], &c.rows[0], weights)
+}

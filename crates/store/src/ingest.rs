@@ -151,6 +151,10 @@ impl Default for IngestOptions<'_> {
 /// Tickets kept in the working set between chunks; past this it is dropped and reloaded.
 const MAX_CACHED_TICKETS: usize = 200_000;
 
+/// Events folded in memory before they are written: a ticket changed many times within one
+/// flush is written once.
+const FLUSH_EVENTS: usize = 65_536;
+
 impl Store {
     /// Replays chunks of recorded events into the store.
     #[tracing::instrument(skip_all, fields(backend = self.backend()))]
@@ -165,26 +169,42 @@ impl Store {
         let mut seen = 0u64;
         let mut since_commit = 0u64;
         let mut pending = Committed::default();
-        while let Some(chunk) = input.recv().await {
+        let mut unflushed_keys = HashSet::new();
+        loop {
+            let chunk = input.recv().await;
+            let last = chunk.is_none();
             let step = async {
-                let chunk = chunk?;
-                seen += chunk.len() as u64;
-                let added = fold_chunk(&mut tx, &mut changes, chunk, &mut report).await?;
-                flush::flush(&mut tx, &changes).await?;
-                if options.on_commit.is_some() {
-                    append(&mut pending, changes.committed());
+                let mut added = 0;
+                if let Some(chunk) = chunk {
+                    let chunk = chunk?;
+                    seen += chunk.len() as u64;
+                    added = fold_chunk(&mut tx, &mut changes, chunk, &mut unflushed_keys, &mut report).await?;
                 }
-                changes.written(MAX_CACHED_TICKETS);
-                Ok::<u64, StoreError>(added)
+                let commit_due = options.commit_every.is_some_and(|n| since_commit + added >= n);
+                if last || commit_due || changes.events.len() >= FLUSH_EVENTS {
+                    flush::flush(&mut tx, &changes).await?;
+                    if options.on_commit.is_some() {
+                        append(&mut pending, changes.committed());
+                    }
+                    changes.written(MAX_CACHED_TICKETS);
+                    unflushed_keys.clear();
+                }
+                Ok::<(u64, bool), StoreError>((added, commit_due))
             };
-            match step.await {
-                Ok(added) => since_commit += added,
+            let commit_due = match step.await {
+                Ok((added, commit_due)) => {
+                    since_commit += added;
+                    commit_due
+                }
                 Err(e) => {
                     tx.rollback().await?;
                     return Err(e);
                 }
+            };
+            if last {
+                break;
             }
-            if options.commit_every.is_some_and(|n| since_commit >= n) {
+            if commit_due {
                 tx.commit().await?;
                 if let Some(hook) = options.on_commit {
                     hook(std::mem::take(&mut pending));
@@ -221,12 +241,13 @@ fn append(into: &mut Committed, more: Committed) {
     into.events.extend(more.events);
 }
 
-/// Folds one chunk of recorded events into `changes`, skipping those already in the log.
-/// Returns how many were added.
+/// Folds one chunk of recorded events into `changes`, skipping those already in the log or
+/// among the events folded but not yet written (`unflushed_keys`). Returns how many were added.
 pub(crate) async fn fold_chunk(
     tx: &mut crate::backend::Tx,
     changes: &mut Changes,
     chunk: Vec<Incoming>,
+    unflushed_keys: &mut HashSet<EventKey>,
     report: &mut IngestReport,
 ) -> Result<u64, StoreError> {
     let keys: Vec<EventKey> = chunk.iter().map(|i| i.key).collect();
@@ -247,10 +268,9 @@ pub(crate) async fn fold_chunk(
         })
         .collect();
     load::tickets(tx, referenced, &mut changes.tickets).await?;
-    let mut in_chunk: HashSet<EventKey> = HashSet::with_capacity(chunk.len());
     let mut added = 0;
     for inc in chunk {
-        if existing.contains(&inc.key) || !in_chunk.insert(inc.key) {
+        if existing.contains(&inc.key) || !unflushed_keys.insert(inc.key) {
             report.duplicates += 1;
             continue;
         }

@@ -17,6 +17,7 @@ pub mod export;
 pub mod ingest;
 pub mod read;
 pub mod rebuild;
+pub mod scan;
 pub mod writer;
 
 pub use backend::{Durability, Store, StoreOptions};

@@ -294,7 +294,8 @@ async fn fold_request(
         Request::Ingest(lines) => {
             let mut report = IngestReport::default();
             let first_seq = changes.next_seq();
-            fold_chunk(tx, changes, lines.clone(), &mut report).await?;
+            let mut keys = changes.events.iter().map(|e| e.key).collect();
+            fold_chunk(tx, changes, lines.clone(), &mut keys, &mut report).await?;
             outcome.ingest = report;
             outcome.events = changes
                 .events

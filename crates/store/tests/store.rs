@@ -1,7 +1,7 @@
 //! The store's behaviour on every backend under test: replay, idempotency, rejection without
 //! partial writes, live commands with their rules, group commit, rebuild, export round trip.
 
-mod common;
+use sanjeh_testkit as common;
 
 use sanjeh_domain::command::NewTicket;
 use sanjeh_domain::event::{TicketCreated, TicketMessage};
@@ -52,6 +52,8 @@ async fn replay_builds_state_and_facts_and_reimport_adds_nothing() {
         let again = import(&store, HISTORY).await.unwrap();
         assert_eq!((again.added, again.duplicates), (0, 15), "{}", db.name);
         assert_eq!(store.event_count().await.unwrap(), 15);
+        let doubled = import(&store, &format!("{HISTORY}{HISTORY}")).await.unwrap();
+        assert_eq!((doubled.added, doubled.duplicates), (0, 30));
 
         let t1 = store.ticket("T-1").await.unwrap().expect("T-1");
         assert_eq!(
@@ -86,6 +88,15 @@ async fn replay_builds_state_and_facts_and_reimport_adds_nothing() {
         assert_eq!(agents[0].name.as_deref(), Some("Sara"));
         store.close().await;
     }
+}
+
+#[tokio::test]
+async fn a_line_repeated_within_one_file_is_one_event() {
+    let db = common::fresh_sqlite();
+    let store = common::open(&db).await;
+    let report = import(&store, &format!("{HISTORY}{HISTORY}")).await.unwrap();
+    assert_eq!((report.added, report.duplicates), (15, 15));
+    store.close().await;
 }
 
 #[tokio::test]

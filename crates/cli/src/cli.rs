@@ -1,0 +1,158 @@
+//! The command line: subcommands and their flags.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Sanjeh (سنجه, "gauge"): a self-hosted help desk whose support KPIs are first-class.
+#[derive(Debug, Parser)]
+#[command(name = "sanjeh", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings every subcommand shares. Precedence: these flags, then `SANJEH_*` environment
+/// variables, then the config file, then defaults.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file (TOML). Default: ./sanjeh.toml when it exists.
+    #[arg(long, global = true, env = "SANJEH_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database: a SQLite file path (or sqlite:PATH) or a postgres:// URL [env: SANJEH_DATABASE_URL].
+    #[arg(long = "database", global = true)]
+    pub database_url: Option<String>,
+    /// Log filter, e.g. "info" or "sanjeh=debug,sqlx=warn" [env: SANJEH_LOG].
+    #[arg(long, global = true)]
+    pub log: Option<String>,
+    /// Log format: text or json [env: SANJEH_LOG_FORMAT].
+    #[arg(long, global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the REST API (and health, readiness and Prometheus metrics).
+    Serve(ServeArgs),
+    /// Build a realistic, deterministic year of help-desk history, then serve it.
+    Demo(DemoArgs),
+    /// Import history. Idempotent: importing the same file twice adds nothing.
+    Import(ImportArgs),
+    /// Export the event log (interchange JSON Lines).
+    Export(ExportArgs),
+    /// Administration: agents, API tokens, projections.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Take an online, consistent copy of a SQLite store.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [env: SANJEH_LISTEN] [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Tickets in the year of history.
+    #[arg(long, default_value_t = 20_000)]
+    pub tickets: u64,
+    /// Random seed: the same seed gives the same history.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Build the history and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address to serve on [env: SANJEH_LISTEN] [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormat {
+    /// Interchange JSON Lines (see docs/interchange.md).
+    Events,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(long, value_enum, default_value = "events")]
+    pub format: ImportFormat,
+    /// The file to import; "-" reads standard input.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// Interchange JSON Lines, in the order the events were applied.
+    Events,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value = "events")]
+    pub format: ExportFormat,
+    /// Write here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create (or update) an agent or admin, optionally with a password for signing in.
+    CreateAgent {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, default_value = "agent", value_parser = ["agent", "admin", "manager"])]
+        role: String,
+        /// Groups the agent works in (repeat the flag).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Read the password from this environment variable (never from a flag).
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Rebuild every projection from the event log.
+    Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue a token; its secret is printed once.
+    Issue {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "agent", "reporter"])]
+        role: String,
+        /// The agent the token acts as.
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// Revoke a token by id.
+    Revoke { id: String },
+    /// List tokens (never their secrets).
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file to write the copy to.
+    pub destination: PathBuf,
+}

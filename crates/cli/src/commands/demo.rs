@@ -1,0 +1,61 @@
+//! `sanjeh demo`: a year of realistic history written through the same path as an import,
+//! then served. Generation runs on its own thread, overlapping with the writes.
+
+use super::CliResult;
+use crate::cli::DemoArgs;
+use crate::config::Settings;
+use crate::progress;
+use sanjeh_demo::DemoConfig;
+use sanjeh_store::ingest::{Chunk, IngestOptions};
+use sanjeh_store::{Durability, Incoming};
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+const CHUNK: usize = 8192;
+
+pub async fn run(settings: &Settings, args: &DemoArgs) -> CliResult {
+    let store = super::open(settings, Durability::Normal).await?;
+    if store.event_count().await? > 0 {
+        eprintln!(
+            "{} already holds history; serving it as it is (delete the file to build a new demo)",
+            store.display_url()
+        );
+    } else {
+        build(&store, args).await?;
+    }
+    if args.no_serve {
+        store.close().await;
+        return Ok(());
+    }
+    store.close().await;
+    let store = super::open(settings, Durability::Full).await?;
+    super::serve::serve(store, settings).await
+}
+
+async fn build(store: &sanjeh_store::Store, args: &DemoArgs) -> CliResult {
+    let config = DemoConfig { tickets: args.tickets, seed: args.seed, ..DemoConfig::default() };
+    let (tx, rx) = mpsc::channel::<Chunk>(8);
+    std::thread::spawn(move || {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for (i, event) in sanjeh_demo::generate(&config).enumerate() {
+            chunk.push(Incoming::from_event(i as u64 + 1, event));
+            if chunk.len() == CHUNK && tx.blocking_send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() {
+                return;
+            }
+        }
+        let _ = tx.blocking_send(Ok(chunk));
+    });
+    let bar = progress::counter("events");
+    let started = Instant::now();
+    let options = IngestOptions { commit_every: Some(250_000), progress: Some(&|n| bar.set_position(n)), on_commit: None };
+    let report = store.ingest(rx, options).await?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "demo: {} tickets, {} events written in {secs:.1} s ({:.0} events/s)",
+        args.tickets,
+        report.added,
+        report.added as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! `sanjeh serve`: the API over the configured store until SIGINT or SIGTERM.
+
+use super::{CliError, CliResult};
+use crate::config::Settings;
+use sanjeh_store::{Durability, Store, Writer};
+use sanjeh_web::{AppState, WebOptions};
+
+pub async fn run(settings: &Settings) -> CliResult {
+    let store = super::open(settings, Durability::Full).await?;
+    serve(store, settings).await
+}
+
+/// Serves `store` on the configured address; prints the URL once listening.
+pub async fn serve(store: Store, settings: &Settings) -> CliResult {
+    let writer = Writer::start(store.clone(), None);
+    let state = AppState::new(store.clone(), writer, WebOptions { max_body_bytes: settings.max_body_bytes });
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|e| CliError::Usage(format!("cannot listen on {}: {e}", settings.listen)))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = store.backend(), database = %store.display_url(), "serving");
+    println!("Sanjeh is serving on http://{addr}/ (API under http://{addr}/api/v1, health at /healthz)");
+    sanjeh_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,135 @@
+//! Settings from flags, `SANJEH_*` environment variables and an optional TOML file, in that
+//! order of precedence, over defaults.
+
+use crate::cli::{Cli, Command, LogFormat};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// SQLite file path or postgres:// URL.
+    pub database_url: String,
+    /// Where `serve` listens.
+    pub listen: String,
+    pub log: String,
+    pub log_format: LogFormat,
+    /// Largest request body the API accepts, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sanjeh.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            log: "info,sqlx=warn".into(),
+            log_format: LogFormat::Text,
+            max_body_bytes: 4 << 20,
+        }
+    }
+}
+
+/// Only the flags the user gave, so they override without resetting anything else.
+#[derive(Debug, Default, Serialize)]
+struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_format: Option<LogFormat>,
+}
+
+impl Settings {
+    pub fn load(cli: &Cli) -> Result<Settings, figment::Error> {
+        let g = &cli.global;
+        let listen = match &cli.command {
+            Command::Serve(a) => a.listen.clone(),
+            Command::Demo(a) => a.listen.clone(),
+            _ => None,
+        };
+        let mut defaults = Settings::default();
+        if matches!(cli.command, Command::Demo(_)) {
+            // The demo keeps its history apart from a real store in the same directory.
+            defaults.database_url = "sanjeh-demo.db".into();
+        }
+        let file = g.config.clone().or_else(|| Some(PathBuf::from("sanjeh.toml")).filter(|p| p.exists()));
+        let mut figment = Figment::from(Serialized::defaults(defaults));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(figment::Error::from(format!("config file {} does not exist", path.display())));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment
+            .merge(Env::prefixed("SANJEH_").only(&["database_url", "listen", "log", "log_format", "max_body_bytes"]))
+            .merge(Serialized::defaults(FlagOverrides {
+                database_url: g.database_url.clone(),
+                listen,
+                log: g.log.clone(),
+                log_format: g.log_format,
+            }))
+            .extract()
+    }
+}
+
+/// Structured logs to standard error (so standard output stays clean for export).
+pub fn init_logging(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn settings(args: &[&str]) -> Settings {
+        let cli = Cli::parse_from(args);
+        Settings::load(&cli).expect("settings")
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file_beat_defaults() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(settings(&["sanjeh", "serve"]).listen, "127.0.0.1:8080");
+            jail.create_file("sanjeh.toml", "listen = \"10.0.0.1:1\"\ndatabase_url = \"file.db\"\nlog = \"warn\"")?;
+            let s = settings(&["sanjeh", "serve"]);
+            assert_eq!((s.listen.as_str(), s.database_url.as_str(), s.log.as_str()), ("10.0.0.1:1", "file.db", "warn"));
+            jail.set_env("SANJEH_LISTEN", "10.0.0.2:2");
+            jail.set_env("SANJEH_DATABASE_URL", "env.db");
+            let s = settings(&["sanjeh", "serve"]);
+            assert_eq!((s.listen.as_str(), s.database_url.as_str(), s.log.as_str()), ("10.0.0.2:2", "env.db", "warn"));
+            let s = settings(&["sanjeh", "--database", "flag.db", "serve", "--listen", "10.0.0.3:3"]);
+            assert_eq!((s.listen.as_str(), s.database_url.as_str()), ("10.0.0.3:3", "flag.db"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_demo_keeps_its_own_file() {
+        figment::Jail::expect_with(|_| {
+            assert_eq!(settings(&["sanjeh", "demo"]).database_url, "sanjeh-demo.db");
+            assert_eq!(settings(&["sanjeh", "serve"]).database_url, "sanjeh.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        figment::Jail::expect_with(|_| {
+            let cli = Cli::parse_from(["sanjeh", "--config", "nope.toml", "serve"]);
+            assert!(Settings::load(&cli).is_err());
+            Ok(())
+        });
+    }
+}

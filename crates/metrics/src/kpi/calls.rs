@@ -1,0 +1,104 @@
+//! Call KPIs over calls queued in the period: abandonment rate (with the abandons under 5 s
+//! given on their own), speed of answer and service level; and the calls' handle time over
+//! calls ended in the period.
+//!
+//! A call is answered if it has an answer, whatever else it has (an abandon after an answer is
+//! a hang-up); abandoned if it has an abandon and no answer. A call with neither is still in
+//! the queue (or its outcome was not recorded): it is in the denominators only. Calls file
+//! under channel phone, their queue as group, the answering agent and the caller's
+//! organization.
+
+use super::{customer_org, per_scope};
+use crate::dataset::Dataset;
+use crate::engine::{Ctx, FamilyOut};
+use crate::output::{Abandonment, Duration, Kpis, Rate};
+use crate::period::DurationClock;
+use crate::slicing::{Attrs, Keyer, Slice};
+use crate::table::events::NEVER;
+use crate::table::tickets::channel_code;
+use sanjeh_domain::Channel;
+
+/// An abandon this soon after queueing is a "short abandon" (often a misdial).
+pub const SHORT_ABANDON_MS: i64 = 5_000;
+
+#[derive(Default)]
+struct Acc {
+    queued: u64,
+    abandoned: u64,
+    short: u64,
+    within: u64,
+    speed: Vec<i64>,
+    handle: Vec<i64>,
+}
+
+pub fn call_attrs(ds: &Dataset, row: usize) -> Attrs<'static> {
+    let c = &ds.events.calls;
+    Attrs {
+        channel: u32::from(channel_code(Channel::Phone)),
+        group: c.queue[row],
+        org: customer_org(ds, c.customer[row]),
+        ..Attrs::default()
+    }
+}
+
+/// Talk (answer to end, holds included) plus wrap-up.
+pub fn call_handle_ms(ds: &Dataset, row: usize) -> i64 {
+    let c = &ds.events.calls;
+    (c.ended[row] - c.answered[row]).max(0) + c.wrapup_s[row].max(0).saturating_mul(1000)
+}
+
+pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
+    let ds = ctx.ds;
+    let c = &ds.events.calls;
+    let p = ctx.period;
+    let level_ms = ctx.req.service_level_s.saturating_mul(1000);
+    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p);
+    for row in 1..c.len() {
+        let queued = c.queued[row];
+        let in_queue = queued != NEVER && p.contains(queued);
+        let ended = c.answered[row] != NEVER && c.ended[row] != NEVER && p.contains(c.ended[row]);
+        if !in_queue && !ended {
+            continue;
+        }
+        let attrs = call_attrs(ds, row);
+        let agent = c.agent[row];
+        for slice in &mut slices {
+            slice.begin(&attrs);
+            if in_queue {
+                slice.at(agent, queued, |a, _| {
+                    a.queued += 1;
+                    if c.answered[row] != NEVER {
+                        let wait = ctx.clock.elapsed(queued, c.answered[row]);
+                        a.speed.push(wait);
+                        a.within += u64::from(wait <= level_ms);
+                    } else if c.abandoned[row] != NEVER {
+                        a.abandoned += 1;
+                        a.short += u64::from(c.abandoned[row] - queued < SHORT_ABANDON_MS);
+                    }
+                });
+            }
+            if ended {
+                slice.at(agent, c.ended[row], |a, _| a.handle.push(call_handle_ms(ds, row)));
+            }
+        }
+    }
+    slices
+        .into_iter()
+        .map(|s| {
+            s.finish()
+                .into_iter()
+                .map(|(k, mut a)| {
+                    let kpis = Kpis {
+                        abandonment_rate: Some(Abandonment { rate: Rate::new(a.abandoned, a.queued), under_5s: a.short }),
+                        speed_of_answer: Some(Duration::from_samples(&mut a.speed)),
+                        service_level: Some(Rate::new(a.within, a.queued)),
+                        handle_time_calls: Some(Duration::from_samples(&mut a.handle)),
+                        raw: crate::output::Raw { calls_queued: Some(a.queued), ..Default::default() },
+                        ..Kpis::default()
+                    };
+                    (k, kpis)
+                })
+                .collect()
+        })
+        .collect()
+}

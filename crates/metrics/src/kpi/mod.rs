@@ -1,0 +1,120 @@
+//! The KPI families: one module per table a family passes over.
+//!
+//! Which dimensions a family supports decides where its KPIs appear: contact families (tickets,
+//! replies, answers, calls, solves, opportunities) carry every dimension, a value they lack
+//! being none; families of things that are not contacts (article views and votes, costs,
+//! lifecycle) only follow time (and, for lifecycle, the organization), so their KPIs are
+//! absent from rows of other groupings rather than piled up under none.
+
+pub mod agents;
+pub mod calls;
+pub mod customers;
+pub mod money;
+pub mod replies;
+pub mod self_service;
+pub mod surveys;
+pub mod tickets;
+
+use crate::dataset::Dataset;
+use crate::engine::{Ctx, FamilyOut};
+use crate::period::DurationClock;
+use crate::request::Dimension;
+use crate::slicing::{Attrs, Keyer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Tickets,
+    Replies,
+    Surveys,
+    Calls,
+    SelfService,
+    Sessions,
+    Learning,
+    Costs,
+    Revenue,
+    Customers,
+}
+
+impl Family {
+    pub const ALL: [Family; 10] = [
+        Family::Tickets,
+        Family::Replies,
+        Family::Surveys,
+        Family::Calls,
+        Family::SelfService,
+        Family::Sessions,
+        Family::Learning,
+        Family::Costs,
+        Family::Revenue,
+        Family::Customers,
+    ];
+
+    pub fn supports(self, d: Dimension) -> bool {
+        match self {
+            Family::Tickets | Family::Replies | Family::Surveys | Family::Calls | Family::Learning
+            | Family::Revenue => true,
+            Family::Sessions => d.is_time() || d == Dimension::Agent,
+            Family::SelfService | Family::Costs => d.is_time(),
+            Family::Customers => d.is_time() || d == Dimension::Organization,
+        }
+    }
+
+    /// Rough relative cost, to start the heaviest first.
+    pub fn weight(self) -> u32 {
+        match self {
+            Family::Tickets => 100,
+            Family::Customers => 40,
+            Family::Replies => 30,
+            Family::Learning => 15,
+            Family::Sessions => 10,
+            Family::Surveys | Family::Calls => 5,
+            Family::SelfService | Family::Costs | Family::Revenue => 1,
+        }
+    }
+
+    pub fn run<C: DurationClock>(self, ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
+        match self {
+            Family::Tickets => tickets::run(ctx, scopes),
+            Family::Replies => replies::run(ctx, scopes),
+            Family::Surveys => surveys::run(ctx, scopes),
+            Family::Calls => calls::run(ctx, scopes),
+            Family::SelfService => self_service::run(ctx, scopes),
+            Family::Sessions => agents::run_sessions(ctx, scopes),
+            Family::Learning => agents::run_learning(ctx, scopes),
+            Family::Costs => money::run_costs(ctx, scopes),
+            Family::Revenue => money::run_revenue(ctx, scopes),
+            Family::Customers => customers::run(ctx, scopes),
+        }
+    }
+}
+
+/// A ticket row's dimension values (none for a ticket not upserted yet).
+#[inline]
+pub fn ticket_attrs(ds: &Dataset, row: u32) -> Attrs<'_> {
+    let t = &ds.tickets;
+    let r = row as usize;
+    if row == 0 || !t.is_present(row) {
+        return Attrs::default();
+    }
+    Attrs {
+        channel: u32::from(t.channel[r]),
+        group: t.group[r],
+        priority: u32::from(t.priority[r]),
+        kind: u32::from(t.kind[r]),
+        org: t.org[r],
+        tags: ds.names.tag_sets.get(t.tag_set[r]),
+    }
+}
+
+/// A customer's organization from their profile (for records without a ticket).
+pub fn customer_org(ds: &Dataset, customer: u32) -> u32 {
+    ds.events.customer_org.get(&customer).copied().unwrap_or(0)
+}
+
+/// Runs `f` for each scope with a fresh slice and collects the finished cells.
+pub fn per_scope<'k, A: Default>(
+    scopes: &[Option<&'k Keyer>],
+    period: crate::period::Period,
+) -> Vec<crate::slicing::Slice<'k, A>> {
+    scopes.iter().map(|k| crate::slicing::Slice::new(*k, period)).collect()
+}

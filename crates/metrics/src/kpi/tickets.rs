@@ -1,0 +1,219 @@
+//! Ticket KPIs, in one pass over the ticket table: first reply time, first and full
+//! resolution time, handle and requester wait time, volume, solved tickets, backlog,
+//! resolution, reopen, FCR and repeat-contact rates, replies per ticket and complaints.
+//!
+//! Each KPI counts over its own items and files them by its own instant and agent:
+//! - created in the period (volume, complaints, resolution rate, unreplied): by creation,
+//!   credited to the assignee;
+//! - first agent reply in the period (first reply time): credited to the first replier;
+//! - first solve in the period (first resolution time) and last solve in the period (the
+//!   other solve KPIs): credited to the agent of the last solve (the solver, else the
+//!   assignee then);
+//! - unsolved at the end of the period (backlog): credited to the assignee.
+//!
+//! "Last solved in the period" means solved or closed now, with its last solve in the period,
+//! and not merged away: a ticket reopened since drops out until it is solved again (as
+//! Zendesk's solved-ticket counts do).
+
+use super::calls::{call_attrs, call_handle_ms};
+use super::{per_scope, ticket_attrs};
+use crate::engine::{Ctx, FamilyOut};
+use crate::history::Interval;
+use crate::output::{Backlog, Complaints, Count, Duration, Kpis, Rate, Topic};
+use crate::period::{DAY_MS, DurationClock};
+use crate::slicing::{Keyer, Slice};
+use crate::table::events::NEVER;
+use crate::table::tickets::COMPLAINT;
+use std::collections::BTreeMap;
+
+#[derive(Default)]
+struct Acc {
+    volume: u64,
+    complaints: u64,
+    topics: BTreeMap<u32, u64>,
+    frt: Vec<i64>,
+    unreplied: u64,
+    first_res: Vec<i64>,
+    full_res: Vec<i64>,
+    handle: Vec<i64>,
+    handle_all: Vec<i64>,
+    wait: Vec<i64>,
+    solved: u64,
+    reopened: u64,
+    fcr: u64,
+    replies: u64,
+    repeat: u64,
+    repeat_den: u64,
+    resolved: u64,
+    resolution_den: u64,
+    backlog: Backlog,
+}
+
+pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
+    let ds = ctx.ds;
+    let t = &ds.tickets;
+    let p = ctx.period;
+    let window = ctx.req.repeat_window_days.saturating_mul(DAY_MS);
+    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p);
+    let mut intervals: Vec<Interval> = Vec::with_capacity(4);
+
+    for row in 1..t.rows() as u32 {
+        let r = row as usize;
+        if !t.is_present(row) || t.created[r] >= p.to {
+            continue;
+        }
+        let created = t.created[r];
+        let merged = t.is_merged(row);
+        let outbound = t.is_outbound(row);
+        let in_created = p.contains(created);
+        let first_reply =
+            if outbound { None } else { t.first_reply.get(row, created).filter(|&x| p.contains(x)) };
+        let first_solve =
+            if merged { None } else { t.first_solved.get(row, created).filter(|&x| p.contains(x)) };
+        let last_solve = if t.is_finally_solved(row) {
+            t.last_solved.get(row, created).filter(|&x| p.contains(x))
+        } else {
+            None
+        };
+        intervals.clear();
+        ctx.history.each_unsolved(ds, row, |iv| {
+            if iv.open < p.to && iv.close > p.from {
+                intervals.push(iv);
+            }
+        });
+        if !in_created && first_reply.is_none() && first_solve.is_none() && last_solve.is_none() && intervals.is_empty()
+        {
+            continue;
+        }
+
+        let attrs = ticket_attrs(ds, row);
+        let assignee = t.assignee[r];
+        let solver = t.solved_by[r];
+        let replier = t.first_reply_by[r];
+        let priority = t.priority[r];
+        let repeat = last_solve.filter(|_| t.customer[r] != 0).map(|s| t.contact_after(t.customer[r], s, window));
+        for slice in &mut slices {
+            slice.begin(&attrs);
+            if in_created {
+                slice.at(assignee, created, |a, end| {
+                    a.volume += 1;
+                    if t.kind[r] == COMPLAINT {
+                        a.complaints += 1;
+                        if attrs.tags.is_empty() {
+                            *a.topics.entry(0).or_default() += 1;
+                        }
+                        for &tag in attrs.tags {
+                            *a.topics.entry(tag).or_default() += 1;
+                        }
+                    }
+                    if !merged {
+                        a.resolution_den += 1;
+                        if ctx.history.unsolved_at(ds, row, end).is_none() {
+                            a.resolved += 1;
+                        }
+                    }
+                    let replied = t.first_reply.get(row, created).is_some_and(|x| x < end);
+                    let merged_before = t.merged_at.get(&row).is_some_and(|&m| m < end);
+                    if !outbound && !replied && !merged_before {
+                        a.unreplied += 1;
+                    }
+                });
+            }
+            if let Some(fr) = first_reply {
+                slice.at(replier, fr, |a, _| a.frt.push(ctx.clock.elapsed(created, fr)));
+            }
+            if let Some(fs) = first_solve {
+                slice.at(solver, fs, |a, _| a.first_res.push(ctx.clock.elapsed(created, fs)));
+            }
+            if let Some(ls) = last_solve {
+                let handle = t.handle.get(row, 0);
+                let wait = t.wait.get(row, 0);
+                let replies = u64::from(t.agent_replies[r]);
+                let reopened = t.reopens[r] > 0;
+                slice.at(solver, ls, |a, _| {
+                    a.full_res.push(ctx.clock.elapsed(created, ls));
+                    if let Some(h) = handle {
+                        a.handle.push(h);
+                        a.handle_all.push(h);
+                    }
+                    if let Some(w) = wait {
+                        a.wait.push(w);
+                    }
+                    a.solved += 1;
+                    a.reopened += u64::from(reopened);
+                    a.fcr += u64::from(replies == 1 && !reopened);
+                    a.replies += replies;
+                    if let Some(rep) = repeat {
+                        a.repeat_den += 1;
+                        a.repeat += u64::from(rep);
+                    }
+                });
+            }
+            for iv in &intervals {
+                slice.at_ends(assignee, iv.open, iv.close, |a, end| {
+                    let b = &mut a.backlog;
+                    b.value += 1;
+                    b.inferred += u64::from(iv.inferred);
+                    match priority {
+                        1 => b.by_priority.low += 1,
+                        2 => b.by_priority.normal += 1,
+                        3 => b.by_priority.high += 1,
+                        _ => b.by_priority.urgent += 1,
+                    }
+                    let age = end.min(ctx.now.max(created)) - created;
+                    match age {
+                        a if a < DAY_MS => b.by_age.under_1d += 1,
+                        a if a < 7 * DAY_MS => b.by_age.from_1d_to_7d += 1,
+                        a if a < 30 * DAY_MS => b.by_age.from_7d_to_30d += 1,
+                        _ => b.by_age.over_30d += 1,
+                    }
+                });
+            }
+        }
+    }
+
+    // Calls join tickets in `handle_time`: talk (including hold) plus wrap-up.
+    let calls = &ds.events.calls;
+    for row in 1..calls.len() {
+        let (ended, answered) = (calls.ended[row], calls.answered[row]);
+        if answered == NEVER || ended == NEVER || !p.contains(ended) {
+            continue;
+        }
+        let attrs = call_attrs(ds, row);
+        let h = call_handle_ms(ds, row);
+        for slice in &mut slices {
+            slice.begin(&attrs);
+            slice.at(calls.agent[row], ended, |a, _| a.handle_all.push(h));
+        }
+    }
+
+    slices.into_iter().map(|s| s.finish().into_iter().map(|(k, a)| (k, finish(ctx, a))).collect()).collect()
+}
+
+fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
+    let tags = &ctx.ds.names.tags;
+    let mut by_topic: Vec<Topic> = a
+        .topics
+        .into_iter()
+        .map(|(tag, value)| Topic { topic: tags.label(tag).map(str::to_owned), value })
+        .collect();
+    by_topic.sort_by(|x, y| y.value.cmp(&x.value).then_with(|| x.topic.is_none().cmp(&y.topic.is_none())).then_with(|| x.topic.cmp(&y.topic)));
+    Kpis {
+        first_reply_time: Some(Duration::from_samples(&mut a.frt).excluding(a.unreplied)),
+        first_resolution_time: Some(Duration::from_samples(&mut a.first_res)),
+        full_resolution_time: Some(Duration::from_samples(&mut a.full_res)),
+        handle_time: Some(Duration::from_samples(&mut a.handle_all)),
+        handle_time_tickets: Some(Duration::from_samples(&mut a.handle)),
+        requester_wait_time: Some(Duration::from_samples(&mut a.wait)),
+        ticket_volume: Some(Count::new(a.volume)),
+        solved_tickets: Some(Count::new(a.solved)),
+        backlog: Some(a.backlog),
+        resolution_rate: Some(Rate::new(a.resolved, a.resolution_den)),
+        reopen_rate: Some(Rate::new(a.reopened, a.solved)),
+        fcr_rate: Some(Rate::new(a.fcr, a.solved)),
+        replies_per_ticket: Some(Rate::new(a.replies, a.solved)),
+        repeat_contact_rate: Some(Rate::new(a.repeat, a.repeat_den)),
+        complaints: Some(Complaints { value: a.complaints, by_topic, band: None }),
+        ..Kpis::default()
+    }
+}

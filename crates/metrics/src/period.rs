@@ -1,0 +1,178 @@
+//! Periods, calendar buckets in a time zone, and how durations are measured.
+
+use crate::request::Dimension;
+use jiff::civil::{Date, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+/// Milliseconds in a (24-hour) day: for windows counted in days, such as repeat contacts.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// How long an interval lasts for a duration KPI. Calendar time is plain subtraction; a
+/// business-time clock (a schedule's work week, hours and holidays) plugs in here without the
+/// KPIs changing. Only end-point durations go through the clock (first reply, reply, first
+/// and full resolution, speed of answer): handle and requester wait time are accumulated per
+/// status by the domain, so their business-time variants must be accumulated there too.
+pub trait DurationClock: Sync {
+    /// Milliseconds from `start` to `end` (never negative).
+    fn elapsed(&self, start: i64, end: i64) -> i64;
+}
+
+/// Wall-clock time: every millisecond counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CalendarClock;
+
+impl DurationClock for CalendarClock {
+    #[inline]
+    fn elapsed(&self, start: i64, end: i64) -> i64 {
+        end.saturating_sub(start).max(0)
+    }
+}
+
+/// A half-open interval `[from, to)` of instants in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Period {
+    #[inline]
+    pub fn contains(&self, t: i64) -> bool {
+        self.from <= t && t < self.to
+    }
+
+    /// The period of the same length just before this one.
+    pub fn previous(&self) -> Period {
+        Period { from: self.from - (self.to - self.from), to: self.from }
+    }
+}
+
+/// The calendar buckets (days, weeks or months in a zone) that cut a period. The first and
+/// last buckets may stick out of the period; items are only ever counted inside it.
+#[derive(Debug, Clone)]
+pub struct Buckets {
+    /// Instant each bucket starts, ascending.
+    pub starts: Vec<i64>,
+    /// The instant each bucket ends within the period (the next start, or the period's end).
+    pub ends: Vec<i64>,
+    /// The period's part of each bucket starts here (the bucket start or the period start).
+    pub clipped_starts: Vec<i64>,
+    /// `2026-01-05` for a day or the first day of a week, `2026-01` for a month.
+    pub labels: Vec<String>,
+}
+
+impl Buckets {
+    pub fn new(dim: Dimension, period: Period, tz: &TimeZone, week_start: Weekday) -> Buckets {
+        let mut b = Buckets { starts: vec![], ends: vec![], clipped_starts: vec![], labels: vec![] };
+        let from = Timestamp::from_millisecond(period.from).unwrap_or(Timestamp::MIN);
+        let local = from.to_zoned(tz.clone()).date();
+        let mut date = match dim {
+            Dimension::Week => {
+                let back = (local.weekday().to_monday_zero_offset() - week_start.to_monday_zero_offset())
+                    .rem_euclid(7);
+                local.checked_sub(i64::from(back).days()).unwrap_or(local)
+            }
+            Dimension::Month => local.first_of_month(),
+            _ => local,
+        };
+        loop {
+            let start = start_of(date, tz);
+            if start >= period.to {
+                break;
+            }
+            let next = match dim {
+                Dimension::Week => date.checked_add(1.week()),
+                Dimension::Month => date.checked_add(1.month()),
+                _ => date.checked_add(1.day()),
+            };
+            let Ok(next) = next else { break };
+            b.starts.push(start);
+            b.clipped_starts.push(start.max(period.from));
+            b.ends.push(start_of(next, tz).min(period.to));
+            b.labels.push(match dim {
+                Dimension::Month => date.strftime("%Y-%m").to_string(),
+                _ => date.to_string(),
+            });
+            date = next;
+        }
+        b
+    }
+
+    /// The bucket holding `t`, for `t` inside the period.
+    #[inline]
+    pub fn index(&self, t: i64) -> Option<u32> {
+        let i = self.starts.partition_point(|&s| s <= t);
+        (i > 0 && t < self.ends[i - 1]).then(|| (i - 1) as u32)
+    }
+
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+/// The first instant of a civil date in a zone (after a gap if midnight is skipped).
+fn start_of(date: Date, tz: &TimeZone) -> i64 {
+    date.to_zoned(tz.clone())
+        .and_then(|z| z.start_of_day())
+        .map_or(i64::MAX, |z| z.timestamp().as_millisecond())
+}
+
+/// `at` plus `n` calendar units in a zone (for what a recurring cost covers).
+pub fn add_calendar(at: i64, tz: &TimeZone, unit: jiff::Unit, n: i64) -> i64 {
+    let Ok(ts) = Timestamp::from_millisecond(at) else { return at };
+    let z = ts.to_zoned(tz.clone());
+    let span = match unit {
+        jiff::Unit::Day => n.days(),
+        jiff::Unit::Week => n.weeks(),
+        jiff::Unit::Month => n.months(),
+        jiff::Unit::Year => n.years(),
+        _ => n.milliseconds(),
+    };
+    z.checked_add(span).map_or(i64::MAX, |z| z.timestamp().as_millisecond())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(s: &str) -> i64 {
+        s.parse::<Timestamp>().unwrap().as_millisecond()
+    }
+
+    #[test]
+    fn weeks_start_on_the_given_day_in_the_zone() {
+        let tz = TimeZone::get("Asia/Tehran").unwrap();
+        // 2026-01-01 is a Thursday. Tehran is +03:30 all year since 2023.
+        let p = Period { from: ms("2025-12-31T20:30:00Z"), to: ms("2026-01-14T20:30:00Z") };
+        let b = Buckets::new(Dimension::Week, p, &tz, Weekday::Saturday);
+        assert_eq!(b.labels, ["2025-12-27", "2026-01-03", "2026-01-10"]);
+        assert_eq!(b.starts[1], ms("2026-01-02T20:30:00Z"));
+        assert_eq!(b.clipped_starts[0], p.from);
+        assert_eq!(*b.ends.last().unwrap(), p.to);
+        assert_eq!(b.index(p.from), Some(0));
+        assert_eq!(b.index(ms("2026-01-02T20:30:00Z")), Some(1));
+        assert_eq!(b.index(p.to), None);
+    }
+
+    #[test]
+    fn months_follow_the_zone_and_dst() {
+        let tz = TimeZone::get("Europe/Moscow").unwrap();
+        let p = Period { from: ms("2025-12-31T21:00:00Z"), to: ms("2026-03-31T21:00:00Z") };
+        let b = Buckets::new(Dimension::Month, p, &tz, Weekday::Monday);
+        assert_eq!(b.labels, ["2026-01", "2026-02", "2026-03"]);
+        let ny = TimeZone::get("America/New_York").unwrap();
+        let p = Period { from: ms("2026-03-07T05:00:00Z"), to: ms("2026-03-10T04:00:00Z") };
+        let d = Buckets::new(Dimension::Day, p, &ny, Weekday::Monday);
+        assert_eq!(d.labels, ["2026-03-07", "2026-03-08", "2026-03-09"]);
+        // The DST day is 23 hours long.
+        assert_eq!(d.ends[1] - d.starts[1], 23 * 3_600_000);
+    }
+
+    #[test]
+    fn calendar_months_have_their_own_lengths() {
+        let jan = ms("2026-01-01T00:00:00Z");
+        assert_eq!(add_calendar(jan, &TimeZone::UTC, jiff::Unit::Month, 1), ms("2026-02-01T00:00:00Z"));
+        assert_eq!(add_calendar(jan, &TimeZone::UTC, jiff::Unit::Year, 1), ms("2027-01-01T00:00:00Z"));
+    }
+}

@@ -1,0 +1,234 @@
+//! Tables of the events that are not ticket changes: survey answers, votes, calls, article
+//! views, costs, opportunities and customer lifecycle changes.
+
+use hashbrown::HashMap;
+use rust_decimal::Decimal;
+use sanjeh_domain::SurveyKind;
+use sanjeh_domain::event::{LifecycleState, Score};
+
+/// Stored CSAT "good"/"bad" answers (numeric scores are stored as they are).
+pub const SCORE_GOOD: u8 = 254;
+pub const SCORE_BAD: u8 = 255;
+
+pub fn survey_code(k: SurveyKind) -> u8 {
+    k as u8
+}
+
+pub fn score_code(s: Score) -> u8 {
+    match s {
+        Score::Scale(n) => u8::try_from(n.clamp(0, 100)).unwrap_or(0),
+        Score::Good => SCORE_GOOD,
+        Score::Bad => SCORE_BAD,
+    }
+}
+
+/// Survey answers. A ticket keeps one answer per survey kind: the latest (a customer who
+/// changes a rating changes it, as in Zendesk); answers without a ticket all count.
+#[derive(Default)]
+pub struct SurveyTable {
+    pub at: Vec<i64>,
+    pub kind: Vec<u8>,
+    pub score: Vec<u8>,
+    pub ticket: Vec<u32>,
+    pub customer: Vec<u32>,
+    pub agent: Vec<u32>,
+    /// False for an answer superseded by a later one on the same ticket.
+    pub live: Vec<bool>,
+    latest: HashMap<(u32, u8), u32>,
+}
+
+pub struct NewAnswer {
+    pub at: i64,
+    pub kind: u8,
+    pub score: u8,
+    pub ticket: u32,
+    pub customer: u32,
+    pub agent: u32,
+}
+
+impl SurveyTable {
+    pub fn push(&mut self, a: NewAnswer) {
+        let idx = u32::try_from(self.at.len()).expect("more than 4 billion answers");
+        let mut live = true;
+        if a.ticket != 0 {
+            match self.latest.get(&(a.ticket, a.kind)).copied() {
+                Some(old) if self.at[old as usize] > a.at => live = false,
+                Some(old) => {
+                    self.live[old as usize] = false;
+                    self.latest.insert((a.ticket, a.kind), idx);
+                }
+                None => {
+                    self.latest.insert((a.ticket, a.kind), idx);
+                }
+            }
+        }
+        self.at.push(a.at);
+        self.kind.push(a.kind);
+        self.score.push(a.score);
+        self.ticket.push(a.ticket);
+        self.customer.push(a.customer);
+        self.agent.push(a.agent);
+        self.live.push(live);
+    }
+
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+}
+
+/// Helpful/not helpful votes on articles and replies.
+#[derive(Default)]
+pub struct VoteTable {
+    pub at: Vec<i64>,
+    pub helpful: Vec<bool>,
+}
+
+/// Sentinel for an instant a call has not reached.
+pub const NEVER: i64 = i64::MIN;
+
+/// Calls, one row per call id, filled by its events in any order.
+#[derive(Default)]
+pub struct CallTable {
+    pub queued: Vec<i64>,
+    pub answered: Vec<i64>,
+    pub abandoned: Vec<i64>,
+    pub ended: Vec<i64>,
+    pub hold_s: Vec<i64>,
+    pub wrapup_s: Vec<i64>,
+    pub agent: Vec<u32>,
+    pub customer: Vec<u32>,
+    /// The queue, interned as a group: a call queue is the phone side of a group.
+    pub queue: Vec<u32>,
+}
+
+impl CallTable {
+    pub fn ensure(&mut self, row: u32) {
+        while self.queued.len() <= row as usize {
+            self.queued.push(NEVER);
+            self.answered.push(NEVER);
+            self.abandoned.push(NEVER);
+            self.ended.push(NEVER);
+            self.hold_s.push(0);
+            self.wrapup_s.push(0);
+            self.agent.push(0);
+            self.customer.push(0);
+            self.queue.push(0);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.queued.len()
+    }
+}
+
+/// What a cost covers, from its `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostPeriod {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+    Once,
+}
+
+impl CostPeriod {
+    pub fn parse(s: &str) -> CostPeriod {
+        match s {
+            "day" => CostPeriod::Day,
+            "week" => CostPeriod::Week,
+            "month" => CostPeriod::Month,
+            "quarter" => CostPeriod::Quarter,
+            "year" => CostPeriod::Year,
+            _ => CostPeriod::Once,
+        }
+    }
+}
+
+/// Cost categories, in the interchange format's order.
+pub const COST_CATEGORIES: [&str; 5] = ["staff", "tools", "telephony", "overhead", "other"];
+pub const STAFF: usize = 0;
+pub const TELEPHONY: usize = 2;
+
+pub fn cost_category(s: &str) -> usize {
+    COST_CATEGORIES.iter().position(|c| *c == s).unwrap_or(4)
+}
+
+#[derive(Debug, Clone)]
+pub struct CostEntry {
+    pub at: i64,
+    pub period: CostPeriod,
+    pub category: usize,
+    pub amount: Decimal,
+    pub currency: u32,
+}
+
+/// An opportunity as last reported: an update of the same opportunity id replaces it.
+#[derive(Debug, Clone)]
+pub struct OpportunityEntry {
+    pub at: i64,
+    pub ticket: u32,
+    pub agent: u32,
+    pub amount: Decimal,
+    pub currency: u32,
+    pub won: bool,
+}
+
+#[derive(Default)]
+pub struct OpportunityTable {
+    pub entries: Vec<OpportunityEntry>,
+    by_id: HashMap<String, usize>,
+}
+
+impl OpportunityTable {
+    pub fn push(&mut self, id: Option<&str>, e: OpportunityEntry) {
+        match id.and_then(|id| self.by_id.get(id).copied()) {
+            Some(i) if self.entries[i].at <= e.at => self.entries[i] = e,
+            Some(_) => {}
+            None => {
+                if let Some(id) = id {
+                    self.by_id.insert(id.to_owned(), self.entries.len());
+                }
+                self.entries.push(e);
+            }
+        }
+    }
+}
+
+pub fn lifecycle_code(s: LifecycleState) -> u8 {
+    s as u8
+}
+pub const ACTIVE: u8 = LifecycleState::Active as u8;
+
+/// Everything else a dataset holds besides tickets and their derivatives.
+#[derive(Default)]
+pub struct EventTables {
+    pub surveys: SurveyTable,
+    pub votes: VoteTable,
+    pub calls: CallTable,
+    /// Help-centre article views (instants only: the KPIs count them).
+    pub views: Vec<i64>,
+    pub costs: Vec<CostEntry>,
+    pub opportunities: OpportunityTable,
+    /// Per customer, lifecycle changes sorted by instant.
+    pub lifecycle: HashMap<u32, Vec<(i64, u8)>>,
+    /// A customer's organization, from customer profiles (for calls and answers without a
+    /// ticket).
+    pub customer_org: HashMap<u32, u32>,
+    /// Agents' groups, from agent profiles.
+    pub agent_groups: HashMap<u32, Vec<u32>>,
+}
+
+impl EventTables {
+    pub fn add_lifecycle(&mut self, customer: u32, at: i64, state: u8) {
+        let list = self.lifecycle.entry(customer).or_default();
+        let i = list.partition_point(|&(t, _)| t <= at);
+        list.insert(i, (at, state));
+    }
+
+    /// The lifecycle state of `customer` just before `t` (after every change before `t`).
+    pub fn lifecycle_at(list: &[(i64, u8)], t: i64) -> Option<u8> {
+        let i = list.partition_point(|&(at, _)| at < t);
+        i.checked_sub(1).map(|i| list[i].1)
+    }
+}

@@ -1,0 +1,5 @@
+//! The dataset's tables, one module per kind of record.
+
+pub mod activity;
+pub mod events;
+pub mod tickets;
