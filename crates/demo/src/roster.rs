@@ -237,7 +237,7 @@ impl Roster {
 
     /// When `group` can take something up that is ready at `t`, and who does: at `t` if the
     /// group is staffed, else when the next shift starts, after the queue that built up
-    /// overnight (tens of minutes).
+    /// overnight (worked through over the first hour or two).
     pub(crate) fn take_up(&self, group: Group, t: Secs, rng: &mut DemoRng) -> (Secs, usize) {
         let h = hour_of_week(t);
         let ahead = self.until_open[group.index()][h];
@@ -250,7 +250,7 @@ impl Roster {
         let slot = &self.on_duty[group.index()][hour_of_week(opens)];
         let agent = *pick(rng, slot) as usize;
         (
-            opens + wait(rng, 25.0 * MINUTE as f64, 0.8).min(3 * HOUR),
+            opens + wait(rng, 50.0 * MINUTE as f64, 0.9).min(3 * HOUR),
             agent,
         )
     }
@@ -266,7 +266,7 @@ impl Roster {
         let ahead = (1..WEEK_HOURS)
             .find(|&k| shift.covers((h + k) % WEEK_HOURS))
             .unwrap_or(1);
-        floor_hour(t) + ahead as Secs * HOUR + wait(rng, 20.0 * MINUTE as f64, 0.8).min(2 * HOUR)
+        floor_hour(t) + ahead as Secs * HOUR + wait(rng, 40.0 * MINUTE as f64, 0.9).min(3 * HOUR)
     }
 }
 

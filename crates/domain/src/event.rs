@@ -520,184 +520,189 @@ impl Event {
 
     /// The interchange JSON object for this event, unknown fields included.
     pub fn to_object(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("type".into(), self.body.type_name().into());
-        m.insert("at".into(), self.at.to_string().into());
-        if let Some(id) = &self.id {
-            m.insert("id".into(), id.clone().into());
+        match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
         }
-        let mut put = |k: &str, v: Value| {
-            if !v.is_null() {
-                m.insert(k.to_owned(), v);
-            }
-        };
-        fn s<T: ToString>(v: &T) -> Value {
-            Value::String(v.to_string())
-        }
-        fn o<T: ToString>(v: &Option<T>) -> Value {
-            v.as_ref().map_or(Value::Null, s)
-        }
-        match &self.body {
-            EventBody::TicketCreated(e) => {
-                put("ticket", s(&e.ticket));
-                put("customer", o(&e.customer));
-                put("organization", o(&e.organization));
-                put("channel", s(&e.channel));
-                put("priority", s(&e.priority));
-                put("group", o(&e.group));
-                put("subject", o(&e.subject));
-                put("tags", e.tags.clone().into());
-                put("kind", o(&e.kind));
-                put("by", o(&e.by));
-            }
-            EventBody::TicketMessage(e) => {
-                put("ticket", s(&e.ticket));
-                put("author", s(&e.author));
-                put("public", e.public.into());
-                put("body", e.body.clone().into());
-                put("channel", o(&e.channel));
-                put("message", o(&e.message));
-            }
-            EventBody::TicketStatus { ticket, status, by } => {
-                put("ticket", s(ticket));
-                put("status", s(status));
-                put("by", o(by));
-            }
-            EventBody::TicketAssigned {
-                ticket,
-                agent,
-                group,
-                by,
-            } => {
-                put("ticket", s(ticket));
-                put("agent", o(agent));
-                put("group", o(group));
-                put("by", o(by));
-            }
-            EventBody::TicketUpdated(e) => {
-                put("ticket", o(&e.ticket));
-                put("priority", o(&e.priority));
-                put("tags", e.tags.clone().map_or(Value::Null, Value::from));
-                put("kind", o(&e.kind));
-                put("group", o(&e.group));
-                put("subject", o(&e.subject));
-                put("customer", o(&e.customer));
-                put("organization", o(&e.organization));
-                put("by", o(&e.by));
-            }
-            EventBody::TicketMerged { ticket, into, by } => {
-                put("ticket", s(ticket));
-                put("into", s(into));
-                put("by", o(by));
-            }
-            EventBody::SurveyResponse(e) => {
-                put("survey", s(&e.survey));
-                put(
-                    "score",
-                    match e.score {
-                        Score::Scale(n) => n.into(),
-                        Score::Good => "good".into(),
-                        Score::Bad => "bad".into(),
-                    },
-                );
-                put("ticket", o(&e.ticket));
-                put("customer", o(&e.customer));
-                put("agent", o(&e.agent));
-                put("comment", o(&e.comment));
-            }
-            EventBody::Vote {
-                target,
-                helpful,
-                visitor,
-            } => {
-                put("target", s(target));
-                put("helpful", (*helpful).into());
-                put("visitor", o(visitor));
-            }
-            EventBody::CallQueued {
-                call,
-                queue,
-                customer,
-            } => {
-                put("call", s(call));
-                put("queue", o(queue));
-                put("customer", o(customer));
-            }
-            EventBody::CallAnswered { call, agent } => {
-                put("call", s(call));
-                put("agent", o(agent));
-            }
-            EventBody::CallAbandoned { call } => put("call", s(call)),
-            EventBody::CallEnded {
-                call,
-                hold_s,
-                wrapup_s,
-            } => {
-                put("call", s(call));
-                put("hold_s", hold_s.map_or(Value::Null, Value::from));
-                put("wrapup_s", wrapup_s.map_or(Value::Null, Value::from));
-            }
-            EventBody::ArticleViewed { article, visitor } => {
-                put("article", s(article));
-                put("visitor", o(visitor));
-            }
-            EventBody::Cost(c) => {
-                put("period", s(&c.period));
-                put("category", s(&c.category));
-                put("amount", s(&c.amount));
-                put("currency", s(&c.currency));
-            }
-            EventBody::Opportunity(e) => {
-                put("opportunity", o(&e.opportunity));
-                put("ticket", o(&e.ticket));
-                put("agent", o(&e.agent));
-                put("kind", s(&e.kind));
-                put("amount", s(&e.amount));
-                put("currency", s(&e.currency));
-                put("status", e.status.as_str().into());
-            }
-            EventBody::CustomerLifecycle { customer, state } => {
-                put("customer", s(customer));
-                put("state", state.as_str().into());
-            }
-            EventBody::AgentProfile(a) => {
-                put("agent", s(&a.agent));
-                put("name", o(&a.name));
-                put("email", o(&a.email));
-                put("role", o(&a.role));
-                put(
-                    "groups",
-                    a.groups.as_ref().map_or(Value::Null, |g| {
-                        g.iter().map(|id| Value::from(id.as_str())).collect()
-                    }),
-                );
-                put("active", a.active.map_or(Value::Null, Value::from));
-            }
-            EventBody::CustomerProfile(c) => {
-                put("customer", s(&c.customer));
-                put("name", o(&c.name));
-                put("email", o(&c.email));
-                put("organization", o(&c.organization));
-                put("language", o(&c.language));
-            }
-            EventBody::GroupProfile { group, name } => {
-                put("group", s(group));
-                put("name", o(name));
-            }
-            EventBody::OrganizationProfile { organization, name } => {
-                put("organization", s(organization));
-                put("name", o(name));
-            }
-        }
-        for (k, v) in &self.extra {
-            m.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-        m
     }
 
     /// The event as one interchange line (no trailing newline).
     pub fn to_line(&self) -> String {
-        Value::Object(self.to_object()).to_string()
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Writes the interchange object field by field (no intermediate map: export and the demo
+/// serialize millions of events). Absent optional fields are left out.
+impl serde::Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = serializer.serialize_map(None)?;
+        let mut written: Vec<&'static str> = Vec::with_capacity(12);
+        macro_rules! put {
+            ($k:literal, $v:expr) => {{
+                m.serialize_entry($k, &$v)?;
+                written.push($k);
+            }};
+        }
+        macro_rules! put_str {
+            ($k:literal, $v:expr) => {
+                put!($k, $v.to_string())
+            };
+        }
+        macro_rules! opt {
+            ($k:literal, $v:expr) => {
+                if let Some(v) = &$v {
+                    put_str!($k, v);
+                }
+            };
+        }
+        put!("type", self.body.type_name());
+        put_str!("at", self.at);
+        opt!("id", self.id);
+        match &self.body {
+            EventBody::TicketCreated(e) => {
+                put!("ticket", e.ticket);
+                opt!("customer", e.customer);
+                opt!("organization", e.organization);
+                put!("channel", e.channel);
+                put!("priority", e.priority);
+                opt!("group", e.group);
+                opt!("subject", e.subject);
+                put!("tags", e.tags);
+                opt!("kind", e.kind);
+                opt!("by", e.by);
+            }
+            EventBody::TicketMessage(e) => {
+                put!("ticket", e.ticket);
+                put!("author", e.author);
+                put!("public", e.public);
+                put!("body", e.body);
+                opt!("channel", e.channel);
+                opt!("message", e.message);
+            }
+            EventBody::TicketStatus { ticket, status, by } => {
+                put!("ticket", ticket);
+                put!("status", status);
+                opt!("by", by);
+            }
+            EventBody::TicketAssigned { ticket, agent, group, by } => {
+                put!("ticket", ticket);
+                opt!("agent", agent);
+                opt!("group", group);
+                opt!("by", by);
+            }
+            EventBody::TicketUpdated(e) => {
+                opt!("ticket", e.ticket);
+                opt!("priority", e.priority);
+                if let Some(tags) = &e.tags {
+                    put!("tags", tags);
+                }
+                opt!("kind", e.kind);
+                opt!("group", e.group);
+                opt!("subject", e.subject);
+                opt!("customer", e.customer);
+                opt!("organization", e.organization);
+                opt!("by", e.by);
+            }
+            EventBody::TicketMerged { ticket, into, by } => {
+                put!("ticket", ticket);
+                put!("into", into);
+                opt!("by", by);
+            }
+            EventBody::SurveyResponse(e) => {
+                put!("survey", e.survey);
+                match e.score {
+                    Score::Scale(n) => put!("score", n),
+                    Score::Good => put!("score", "good"),
+                    Score::Bad => put!("score", "bad"),
+                }
+                opt!("ticket", e.ticket);
+                opt!("customer", e.customer);
+                opt!("agent", e.agent);
+                opt!("comment", e.comment);
+            }
+            EventBody::Vote { target, helpful, visitor } => {
+                put!("target", target);
+                put!("helpful", helpful);
+                opt!("visitor", visitor);
+            }
+            EventBody::CallQueued { call, queue, customer } => {
+                put!("call", call);
+                opt!("queue", queue);
+                opt!("customer", customer);
+            }
+            EventBody::CallAnswered { call, agent } => {
+                put!("call", call);
+                opt!("agent", agent);
+            }
+            EventBody::CallAbandoned { call } => put!("call", call),
+            EventBody::CallEnded { call, hold_s, wrapup_s } => {
+                put!("call", call);
+                if let Some(v) = hold_s {
+                    put!("hold_s", v);
+                }
+                if let Some(v) = wrapup_s {
+                    put!("wrapup_s", v);
+                }
+            }
+            EventBody::ArticleViewed { article, visitor } => {
+                put!("article", article);
+                opt!("visitor", visitor);
+            }
+            EventBody::Cost(c) => {
+                put!("period", c.period);
+                put!("category", c.category);
+                put_str!("amount", c.amount);
+                put!("currency", c.currency);
+            }
+            EventBody::Opportunity(e) => {
+                opt!("opportunity", e.opportunity);
+                opt!("ticket", e.ticket);
+                opt!("agent", e.agent);
+                put!("kind", e.kind);
+                put_str!("amount", e.amount);
+                put!("currency", e.currency);
+                put!("status", e.status.as_str());
+            }
+            EventBody::CustomerLifecycle { customer, state } => {
+                put!("customer", customer);
+                put!("state", state.as_str());
+            }
+            EventBody::AgentProfile(a) => {
+                put!("agent", a.agent);
+                opt!("name", a.name);
+                opt!("email", a.email);
+                opt!("role", a.role);
+                if let Some(groups) = &a.groups {
+                    put!("groups", groups);
+                }
+                if let Some(active) = a.active {
+                    put!("active", active);
+                }
+            }
+            EventBody::CustomerProfile(c) => {
+                put!("customer", c.customer);
+                opt!("name", c.name);
+                opt!("email", c.email);
+                opt!("organization", c.organization);
+                opt!("language", c.language);
+            }
+            EventBody::GroupProfile { group, name } => {
+                put!("group", group);
+                opt!("name", name);
+            }
+            EventBody::OrganizationProfile { organization, name } => {
+                put!("organization", organization);
+                opt!("name", name);
+            }
+        }
+        for (k, v) in &self.extra {
+            if !written.contains(&k.as_str()) {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
     }
 }
 

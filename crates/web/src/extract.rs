@@ -122,8 +122,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
-/// Parses a JSON document: malformed input is a 400 naming `body`; a value that does not fit
-/// is a 422 naming the field's path.
+/// Parses a JSON object: malformed input is a 400 naming `body`; a value that does not fit is
+/// a 422 naming the field's path. Every request body is an object; serde would otherwise
+/// also read a struct from an array, by position.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         ApiError::bad_request(
@@ -131,6 +132,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
             format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
         )
     })?;
+    if !text.trim_start().starts_with('{') {
+        return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => Err(ApiError::invalid("body", "must be a JSON object")),
+            Err(e) => Err(json_error(".", e)),
+        };
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| json_error(&e.path().to_string(), e.into_inner()))?;
