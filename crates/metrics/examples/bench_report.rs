@@ -50,6 +50,17 @@ impl Rng {
     }
 }
 
+/// Agents work 06:00–15:00 UTC: an action due outside that waits for the next shift.
+fn in_shift(t: i64, rng: &mut Rng) -> i64 {
+    let day = t.div_euclid(DAY) * DAY;
+    let hour = (t - day) / HOUR;
+    match hour {
+        0..6 => day + 6 * HOUR + rng.duration(20 * MIN),
+        6..15 => t,
+        _ => day + DAY + 6 * HOUR + rng.duration(20 * MIN),
+    }
+}
+
 fn id(s: String) -> Id {
     Id::parse("id", &s).expect("valid id")
 }
@@ -135,7 +146,7 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
             let exchanges = 1 + rng.below(3) as i64;
             for k in 0..exchanges {
                 let waiting_since = t;
-                t += rng.duration(if k == 0 { 40 * MIN } else { 3 * HOUR });
+                t = in_shift(t + rng.duration(if k == 0 { 40 * MIN } else { 3 * HOUR }), &mut rng);
                 if !(outbound && k == 0) {
                     ds.add_reply(&ReplyInterval {
                         ticket: ticket.clone(),
@@ -161,7 +172,7 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
             facts.merged_at = Some(t + MIN);
             status = Status::Closed;
         } else if replied && rng.chance(90) {
-            let mut solve_at = t + rng.duration(HOUR);
+            let mut solve_at = in_shift(t + rng.duration(HOUR), &mut rng);
             let reopened = rng.chance(5);
             let solves = if reopened { 2 } else { 1 };
             for s in 0..solves {
@@ -173,7 +184,7 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
                     let reopen = solve_at + rng.duration(DAY);
                     ds.add_reopen(&ticket, reopen);
                     facts.reopens += 1;
-                    solve_at = reopen + rng.duration(4 * HOUR);
+                    solve_at = in_shift(reopen + rng.duration(4 * HOUR), &mut rng);
                 }
             }
             facts.solves = solves;

@@ -2,7 +2,7 @@
 //! change. Shapes are documented in `docs/metrics.md`.
 
 use crate::bands::{Band, Targets, Threshold};
-use crate::percentile::Summary;
+use crate::percentile::{Samples, Summary, summarize_union};
 use crate::request::Dimension;
 use rust_decimal::Decimal;
 use serde::ser::{SerializeMap, Serializer};
@@ -65,8 +65,13 @@ pub struct Duration {
 }
 
 impl Duration {
-    pub fn from_samples(samples: &mut [i64]) -> Duration {
-        Duration::from_summary(crate::percentile::summarize(samples))
+    pub fn from_samples(samples: &mut Samples) -> Duration {
+        Duration::from_summary(samples.summarize())
+    }
+
+    /// The duration of the union of several cells' samples.
+    pub fn from_union(parts: &mut [&mut Samples]) -> Duration {
+        Duration::from_summary(summarize_union(parts))
     }
 
     pub fn from_summary(s: Option<Summary>) -> Duration {

@@ -3,9 +3,15 @@
 //! Percentiles interpolate linearly between the closest ranks, as PostgreSQL's
 //! `percentile_cont`, numpy's default and Excel's `PERCENTILE.INC` do: for `n` sorted samples
 //! `x[0..n]` and a fraction `p`, the rank is `h = (n - 1) p` and the value is
-//! `x[⌊h⌋] + (h - ⌊h⌋)(x[⌊h⌋ + 1] - x[⌊h⌋])`. The rank is computed in integers, so `p = 0.9`
-//! never suffers from `0.9` not being a binary fraction. Only the needed order statistics are
-//! selected (`select_nth_unstable`, linear on average); nothing is sorted.
+//! `x[⌊h⌋] + (h - ⌊h⌋)(x[⌊h⌋ + 1] - x[⌊h⌋])`. Ranks are computed in integers, so `p = 0.9`
+//! never suffers from `0.9` not being a binary fraction.
+//!
+//! Samples are kept as `u32` milliseconds (durations under 49 days), the rare longer ones
+//! apart, at 4 bytes a sample. Only the needed order statistics are found, never a full sort:
+//! a pass counts the samples per logarithmic bucket (64 per power of two), which names the
+//! bucket holding each needed rank; a second pass copies just those buckets' samples (a few
+//! percent of them) and selects within. The samples of several cells can be summarised as one
+//! set without copying them (a report's totals from the cells of one of its groupings).
 
 /// Summary of a set of millisecond samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,42 +28,183 @@ impl Summary {
     }
 }
 
-/// Summarises the samples (reordering them). `None` when there are none.
-pub fn summarize(samples: &mut [i64]) -> Option<Summary> {
-    let n = samples.len();
+/// The duration samples of one cell. Negative durations count as 0.
+#[derive(Debug, Clone, Default)]
+pub struct Samples {
+    narrow: Vec<u32>,
+    /// Samples of 2³² ms or more: above every narrow one.
+    wide: Vec<i64>,
+    n: u64,
+    sum: i128,
+    /// Counting only (the values are taken from other cells when summarising).
+    count_only: bool,
+}
+
+impl Samples {
+    /// Samples that are counted and summed but not kept.
+    pub fn count_only() -> Samples {
+        Samples { count_only: true, ..Samples::default() }
+    }
+
+    #[inline]
+    pub fn push(&mut self, v: i64) {
+        let v = v.max(0);
+        self.n += 1;
+        self.sum += i128::from(v);
+        if self.count_only {
+            return;
+        }
+        match u32::try_from(v) {
+            Ok(x) => self.narrow.push(x),
+            Err(_) => self.wide.push(v),
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+
+    /// Moves `other`'s samples into these.
+    pub fn append(&mut self, other: &mut Samples) {
+        self.n += other.n;
+        self.sum += other.sum;
+        self.narrow.append(&mut other.narrow);
+        self.wide.append(&mut other.wide);
+    }
+
+    /// Summarises these samples.
+    pub fn summarize(&mut self) -> Option<Summary> {
+        summarize_union(&mut [self])
+    }
+}
+
+/// Summarises several sets of samples as one (count-only sets are left out: they have no
+/// values to give).
+pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
+    let parts: Vec<&Samples> = parts.iter().map(|p| &**p).filter(|p| !p.count_only).collect();
+    let n: u64 = parts.iter().map(|p| p.n).sum();
     if n == 0 {
         return None;
     }
-    let sum_ms = samples.iter().map(|&x| i128::from(x)).sum();
+    let sum_ms = parts.iter().map(|p| p.sum).sum();
+    let narrow_n: u64 = parts.iter().map(|p| p.narrow.len() as u64).sum();
     let (lo90, f90) = rank(n, 9, 10);
     let (lo50, f50) = rank(n, 1, 2);
-    // p90 first over all samples; afterwards everything left of rank lo90 is no greater than
-    // it, so the median (whose rank is lower) is selected within that prefix only.
-    let (_, &mut x90, right) = samples.select_nth_unstable(lo90);
-    let next90 = (f90 > 0.0 || (lo50 == lo90 && f50 > 0.0)).then(|| right.iter().copied().min()).flatten();
-    let p90_ms = lerp(x90, next90, f90);
-    let median_ms = if lo50 == lo90 {
-        lerp(x90, next90, f50)
-    } else {
-        let prefix = &mut samples[..lo90];
-        let (_, &mut x50, right) = prefix.select_nth_unstable(lo50);
-        let next50 = if f50 == 0.0 { None } else { Some(right.iter().copied().min().unwrap_or(x90)) };
-        lerp(x50, next50, f50)
-    };
-    Some(Summary { n: n as u64, sum_ms, median_ms, p90_ms })
+    let mut wanted = [lo50, lo50 + 1, lo90, lo90 + 1];
+    for w in &mut wanted {
+        *w = (*w).min(n - 1);
+    }
+    let mut values = [0i64; 4];
+    // Ranks below the narrow count are narrow samples; the rest are wide ones, in order.
+    let narrow_ranks: Vec<(usize, u64)> =
+        wanted.iter().enumerate().filter(|(_, r)| **r < narrow_n).map(|(i, r)| (i, *r)).collect();
+    if !narrow_ranks.is_empty() {
+        let narrow: Vec<&[u32]> = parts.iter().map(|p| p.narrow.as_slice()).collect();
+        let ranks: Vec<u64> = narrow_ranks.iter().map(|x| x.1).collect();
+        let found = select_narrow(&narrow, narrow_n, &ranks);
+        for ((i, _), v) in narrow_ranks.iter().zip(found) {
+            values[*i] = i64::from(v);
+        }
+    }
+    let wide_ranks: Vec<(usize, u64)> =
+        wanted.iter().enumerate().filter(|(_, r)| **r >= narrow_n).map(|(i, r)| (i, *r - narrow_n)).collect();
+    if !wide_ranks.is_empty() {
+        let mut wide: Vec<i64> = parts.iter().flat_map(|p| p.wide.iter().copied()).collect();
+        wide.sort_unstable();
+        for (i, r) in wide_ranks {
+            values[i] = wide[r as usize];
+        }
+    }
+    let lerp = |lo: i64, hi: i64, frac: f64| lo as f64 + (hi - lo) as f64 * frac;
+    Some(Summary {
+        n,
+        sum_ms,
+        median_ms: lerp(values[0], values[1], f50),
+        p90_ms: lerp(values[2], values[3], f90),
+    })
 }
 
 /// The rank `⌊(n - 1) num / den⌋` and the fraction past it, in exact integer arithmetic.
-fn rank(n: usize, num: usize, den: usize) -> (usize, f64) {
+fn rank(n: u64, num: u64, den: u64) -> (u64, f64) {
     let scaled = (n - 1) * num;
     (scaled / den, (scaled % den) as f64 / den as f64)
 }
 
-fn lerp(lo: i64, hi: Option<i64>, frac: f64) -> f64 {
-    match hi {
-        Some(hi) if frac > 0.0 => lo as f64 + (hi - lo) as f64 * frac,
-        _ => lo as f64,
+/// Below this many samples, copying and selecting directly is cheaper than bucketing.
+const SMALL: u64 = 4096;
+
+/// 64 buckets per power of two: values below 128 have their own bucket.
+const SUB_BITS: u32 = 6;
+const BUCKETS: usize = ((32 - SUB_BITS as usize) + 2) << SUB_BITS;
+
+#[inline]
+fn bucket(v: u32) -> usize {
+    if v < (2 << SUB_BITS) {
+        return v as usize;
     }
+    let e = 31 - v.leading_zeros(); // ≥ SUB_BITS + 1
+    let shift = e - SUB_BITS;
+    (((shift + 1) << SUB_BITS) | ((v >> shift) & ((1 << SUB_BITS) - 1))) as usize
+}
+
+/// The samples at the given ranks (ascending order statistics) among `parts`.
+fn select_narrow(parts: &[&[u32]], n: u64, ranks: &[u64]) -> Vec<u32> {
+    if n <= SMALL {
+        let mut all: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
+        return ranks.iter().map(|&r| *all.select_nth_unstable(r as usize).1).collect();
+    }
+    let mut counts = vec![0u32; BUCKETS];
+    for p in parts {
+        for &v in *p {
+            counts[bucket(v)] += 1;
+        }
+    }
+    // For each rank, its bucket and its rank within the bucket.
+    let mut starts = vec![0u64; BUCKETS];
+    let mut acc = 0u64;
+    for (b, &c) in counts.iter().enumerate() {
+        starts[b] = acc;
+        acc += u64::from(c);
+    }
+    let located: Vec<(usize, u64)> = ranks
+        .iter()
+        .map(|&r| {
+            let b = starts.partition_point(|&s| s <= r) - 1;
+            (b, r - starts[b])
+        })
+        .collect();
+    let mut wanted: Vec<usize> = located.iter().map(|l| l.0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut pools: Vec<Vec<u32>> = wanted.iter().map(|&b| Vec::with_capacity(counts[b] as usize)).collect();
+    let mut slot = vec![u8::MAX; BUCKETS];
+    for (i, &b) in wanted.iter().enumerate() {
+        slot[b] = i as u8;
+    }
+    for p in parts {
+        for &v in *p {
+            let s = slot[bucket(v)];
+            if s != u8::MAX {
+                pools[s as usize].push(v);
+            }
+        }
+    }
+    located
+        .iter()
+        .map(|&(b, r)| {
+            let pool = &mut pools[wanted.binary_search(&b).expect("wanted")];
+            *pool.select_nth_unstable(r as usize).1
+        })
+        .collect()
+}
+
+/// Summarises plain `i64` samples (reordering nothing: they are copied).
+pub fn summarize(samples: &[i64]) -> Option<Summary> {
+    let mut s = Samples::default();
+    for &x in samples {
+        s.push(x);
+    }
+    s.summarize()
 }
 
 #[cfg(test)]
@@ -78,25 +225,60 @@ mod tests {
     #[test]
     fn worked_example() {
         // Sorted: 60 120 300 600 3600. Median is x[2] = 300; p90 rank 3.6 → 600 + 0.6 × 3000.
-        let mut xs = vec![600, 60, 3600, 300, 120];
-        let s = summarize(&mut xs).unwrap();
+        let s = summarize(&[600, 60, 3600, 300, 120]).unwrap();
         assert_eq!(s.n, 5);
         assert_eq!(s.sum_ms, 4680);
         assert_eq!(s.median_ms, 300.0);
         assert_eq!(s.p90_ms, 2400.0);
-        let mut two = vec![10, 20];
-        let s = summarize(&mut two).unwrap();
+        let s = summarize(&[10, 20]).unwrap();
         assert_eq!((s.median_ms, s.p90_ms), (15.0, 19.0));
-        assert_eq!(summarize(&mut []), None);
-        let mut one = vec![7];
-        assert_eq!(summarize(&mut one).unwrap().p90_ms, 7.0);
+        assert_eq!(summarize(&[]), None);
+        assert_eq!(summarize(&[7]).unwrap().p90_ms, 7.0);
+    }
+
+    #[test]
+    fn buckets_are_monotonic_and_fine() {
+        let mut last = 0;
+        for v in (0..5000u32).chain([u32::MAX / 2, u32::MAX - 1, u32::MAX]) {
+            let b = bucket(v);
+            assert!(b >= last && b < BUCKETS, "{v}");
+            last = b;
+        }
+        assert_eq!(bucket(127), 127);
+        assert_eq!(bucket(128), 128);
+        assert_eq!(bucket(129), 128);
+    }
+
+    #[test]
+    fn large_skewed_sets_match_the_definition() {
+        // Heavy tail with wide values and many ties, large enough to take the bucketed path.
+        let mut x = 12345u64;
+        let mut xs = Vec::new();
+        for i in 0..50_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let v = match i % 10 {
+                0 => (x >> 20) as i64,         // up to 2^44: often wide
+                1 => 42,                       // ties
+                _ => ((x >> 33) % 600_000) as i64, // minutes
+            };
+            xs.push(v);
+        }
+        let s = summarize(&xs).unwrap();
+        assert_eq!(s.median_ms, reference(&xs, 0.5));
+        assert_eq!(s.p90_ms, reference(&xs, 0.9));
+        // The same split across cells and summarised as a union.
+        let mut a = Samples::default();
+        let mut b = Samples::default();
+        for (i, &v) in xs.iter().enumerate() {
+            if i % 3 == 0 { a.push(v) } else { b.push(v) }
+        }
+        assert_eq!(summarize_union(&mut [&mut a, &mut b]), Some(s));
     }
 
     proptest! {
         #[test]
-        fn matches_the_sorted_definition(xs in proptest::collection::vec(-1_000_000i64..1_000_000, 1..300)) {
-            let mut v = xs.clone();
-            let s = summarize(&mut v).unwrap();
+        fn matches_the_sorted_definition(xs in proptest::collection::vec(0i64..10_000_000_000, 1..300)) {
+            let s = summarize(&xs).unwrap();
             prop_assert!((s.median_ms - reference(&xs, 0.5)).abs() < 1e-6);
             prop_assert!((s.p90_ms - reference(&xs, 0.9)).abs() < 1e-6);
             prop_assert!(s.median_ms <= s.p90_ms);

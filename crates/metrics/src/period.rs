@@ -60,11 +60,22 @@ pub struct Buckets {
     pub clipped_starts: Vec<i64>,
     /// `2026-01-05` for a day or the first day of a week, `2026-01` for a month.
     pub labels: Vec<String>,
+    /// A lookup table so finding an instant's bucket is O(1): `slots[k]` is the bucket holding
+    /// `starts[0] + (k << slot_shift)`.
+    slots: Vec<u32>,
+    slot_shift: u32,
 }
 
 impl Buckets {
     pub fn new(dim: Dimension, period: Period, tz: &TimeZone, week_start: Weekday) -> Buckets {
-        let mut b = Buckets { starts: vec![], ends: vec![], clipped_starts: vec![], labels: vec![] };
+        let mut b = Buckets {
+            starts: vec![],
+            ends: vec![],
+            clipped_starts: vec![],
+            labels: vec![],
+            slots: vec![],
+            slot_shift: 0,
+        };
         let from = Timestamp::from_millisecond(period.from).unwrap_or(Timestamp::MIN);
         let local = from.to_zoned(tz.clone()).date();
         let mut date = match dim {
@@ -96,14 +107,41 @@ impl Buckets {
             });
             date = next;
         }
+        b.build_slots();
         b
+    }
+
+    fn build_slots(&mut self) {
+        let (Some(&base), Some(&end)) = (self.starts.first(), self.ends.last()) else { return };
+        let span = (end - base).max(1) as u64;
+        // About an hour per slot (2^22 ms), coarser for very long periods (at most 2^16 slots).
+        self.slot_shift = 22.max(64 - (span >> 16).leading_zeros());
+        let slots = (span >> self.slot_shift) + 1;
+        let mut i = 0usize;
+        self.slots = (0..slots)
+            .map(|k| {
+                let t = base + ((k as i64) << self.slot_shift);
+                while i + 1 < self.starts.len() && self.starts[i + 1] <= t {
+                    i += 1;
+                }
+                i as u32
+            })
+            .collect();
     }
 
     /// The bucket holding `t`, for `t` inside the period.
     #[inline]
     pub fn index(&self, t: i64) -> Option<u32> {
-        let i = self.starts.partition_point(|&s| s <= t);
-        (i > 0 && t < self.ends[i - 1]).then(|| (i - 1) as u32)
+        let base = *self.starts.first()?;
+        if t < base {
+            return None;
+        }
+        let k = ((t - base) as u64 >> self.slot_shift) as usize;
+        let mut i = *self.slots.get(k)? as usize;
+        while i + 1 < self.starts.len() && self.starts[i + 1] <= t {
+            i += 1;
+        }
+        (t < self.ends[i]).then_some(i as u32)
     }
 
     pub fn len(&self) -> usize {

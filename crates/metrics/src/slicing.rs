@@ -31,8 +31,8 @@ pub struct Keyer {
     /// The time dimension's position and buckets, if the grouping has one.
     pub time: Option<(usize, Buckets)>,
     agent_pos: Option<usize>,
-    /// Possible values per dimension (for the dense table).
-    cardinality: Vec<u64>,
+    /// Mixed-radix weights of the dimensions in a dense table index (when there is one).
+    strides: Vec<u64>,
     /// Number of possible keys, when small enough for a dense table.
     dense: Option<usize>,
 }
@@ -73,13 +73,13 @@ impl Keyer {
         }
         let product = cardinality.iter().try_fold(1u64, |acc, &n| acc.checked_mul(n));
         let dense = product.filter(|&p| p <= DENSE_LIMIT).map(|p| p as usize);
-        Keyer {
-            agent_pos: dims.iter().position(|&d| d == Dimension::Agent),
-            dims: dims.to_vec(),
-            time,
-            cardinality,
-            dense,
+        let mut strides = Vec::with_capacity(dims.len());
+        let mut w = 1u64;
+        for &n in &cardinality {
+            strides.push(if dense.is_some() { w } else { 0 });
+            w = w.saturating_mul(n);
         }
+        Keyer { agent_pos: dims.iter().position(|&d| d == Dimension::Agent), dims: dims.to_vec(), time, strides, dense }
     }
 
     /// The dimension values packed in a key, in the grouping's order.
@@ -87,20 +87,17 @@ impl Keyer {
         (0..self.dims.len()).map(|i| (key >> (32 * i)) as u32).collect()
     }
 
-    fn dense_index(&self, key: Key) -> usize {
-        let mut idx = 0u64;
-        for (i, &n) in self.cardinality.iter().enumerate().rev() {
-            let v = (key >> (32 * i)) as u32 as u64;
-            idx = idx * n + v.min(n - 1);
-        }
-        idx as usize
+    /// The key and dense-index parts of value `v` at position `i`.
+    #[inline]
+    fn part(&self, i: usize, v: u32) -> Part {
+        Part { key: Key::from(v) << (32 * i), dense: u64::from(v) * self.strides[i] }
     }
 
-    /// Appends the keys of the static dimensions (all but time and agent) to `out`: one per
-    /// tag when grouping by tag (a ticket with several tags counts in each).
-    fn static_keys(&self, a: &Attrs, out: &mut Vec<Key>) {
+    /// Appends the key parts of the static dimensions (all but time and agent) to `out`: one
+    /// per tag when grouping by tag (a ticket with several tags counts in each).
+    fn static_keys(&self, a: &Attrs, out: &mut Vec<Part>) {
         out.clear();
-        let mut base: Key = 0;
+        let mut base = Part::default();
         let mut tag_pos = None;
         for (i, &d) in self.dims.iter().enumerate() {
             let v = match d {
@@ -115,14 +112,45 @@ impl Keyer {
                 }
                 _ => 0,
             };
-            base |= Key::from(v) << (32 * i);
+            base = base.with(self.part(i, v));
         }
         match tag_pos {
             Some(i) if !a.tags.is_empty() => {
-                out.extend(a.tags.iter().map(|&t| base | Key::from(t) << (32 * i)));
+                out.extend(a.tags.iter().map(|&t| base.with(self.part(i, t))));
             }
             _ => out.push(base),
         }
+    }
+
+    /// The key part of the agent and of the time bucket of `t` (`None` when `t` is in no bucket)
+    /// and the end of that bucket's period.
+    #[inline]
+    fn moving(&self, agent: u32, t: i64, period_end: i64) -> Option<(Part, i64)> {
+        let mut p = Part::default();
+        let mut end = period_end;
+        if let Some(i) = self.agent_pos {
+            p = p.with(self.part(i, agent));
+        }
+        if let Some((i, b)) = &self.time {
+            let idx = b.index(t)?;
+            p = p.with(self.part(*i, idx));
+            end = b.ends[idx as usize];
+        }
+        Some((p, end))
+    }
+}
+
+/// A row key and its index in a dense table, both additive over dimensions.
+#[derive(Debug, Clone, Copy, Default)]
+struct Part {
+    key: Key,
+    dense: u64,
+}
+
+impl Part {
+    #[inline]
+    fn with(self, o: Part) -> Part {
+        Part { key: self.key | o.key, dense: self.dense + o.dense }
     }
 }
 
@@ -140,10 +168,17 @@ pub struct Slice<'k, A> {
     map: CellMap,
     keys: Vec<Key>,
     accs: Vec<A>,
-    rest: Vec<Key>,
+    rest: Vec<Part>,
 }
 
 impl<'k, A: Default> Slice<'k, A> {
+    /// A totals slice starting from `acc` (rather than `A::default()`).
+    pub fn with_totals(acc: A, period: Period) -> Slice<'k, A> {
+        let mut s = Slice::new(None, period);
+        s.accs[0] = acc;
+        s
+    }
+
     pub fn new(keyer: Option<&'k Keyer>, period: Period) -> Slice<'k, A> {
         let map = match keyer {
             None => CellMap::Total,
@@ -156,7 +191,7 @@ impl<'k, A: Default> Slice<'k, A> {
             None => (vec![0], vec![A::default()]),
             Some(_) => (vec![], vec![]),
         };
-        Slice { keyer, period, map, keys, accs, rest: vec![0] }
+        Slice { keyer, period, map, keys, accs, rest: vec![Part::default()] }
     }
 
     /// Sets the static dimension values of the next item(s).
@@ -168,22 +203,21 @@ impl<'k, A: Default> Slice<'k, A> {
     }
 
     #[inline]
-    fn cell(&mut self, key: Key) -> usize {
+    fn cell(&mut self, part: Part) -> usize {
         let new = self.keys.len() as u32;
         let c = match &mut self.map {
             CellMap::Total => return 0,
             CellMap::Dense(t) => {
-                let idx = self.keyer.map_or(0, |k| k.dense_index(key));
-                let slot = &mut t[idx];
+                let slot = &mut t[part.dense as usize];
                 if *slot == u32::MAX {
                     *slot = new;
                 }
                 *slot
             }
-            CellMap::Sparse(m) => *m.entry(key).or_insert(new),
+            CellMap::Sparse(m) => *m.entry(part.key).or_insert(new),
         };
         if c == new {
-            self.keys.push(key);
+            self.keys.push(part.key);
             self.accs.push(A::default());
         }
         c as usize
@@ -198,18 +232,9 @@ impl<'k, A: Default> Slice<'k, A> {
             f(&mut self.accs[0], self.period.to);
             return;
         };
-        let mut extra: Key = 0;
-        let mut end = self.period.to;
-        if let Some(p) = k.agent_pos {
-            extra |= Key::from(agent) << (32 * p);
-        }
-        if let Some((p, b)) = &k.time {
-            let Some(i) = b.index(t) else { return };
-            extra |= Key::from(i) << (32 * p);
-            end = b.ends[i as usize];
-        }
+        let Some((moving, end)) = k.moving(agent, t, self.period.to) else { return };
         for r in 0..self.rest.len() {
-            let c = self.cell(self.rest[r] | extra);
+            let c = self.cell(self.rest[r].with(moving));
             f(&mut self.accs[c], end);
         }
     }
@@ -218,69 +243,60 @@ impl<'k, A: Default> Slice<'k, A> {
     /// end) satisfies `open < T <= close`: for "as of the end of the period" KPIs such as the
     /// backlog. `f` receives the end instant too.
     pub fn at_ends(&mut self, agent: u32, open: i64, close: i64, mut f: impl FnMut(&mut A, i64)) {
+        let to = self.period.to;
         let Some(k) = self.keyer else {
-            let t = self.period.to;
-            if open < t && t <= close {
-                f(&mut self.accs[0], t);
+            if open < to && to <= close {
+                f(&mut self.accs[0], to);
             }
             return;
         };
-        let mut extra: Key = 0;
-        if let Some(p) = k.agent_pos {
-            extra |= Key::from(agent) << (32 * p);
-        }
         match &k.time {
             None => {
-                let t = self.period.to;
-                if open < t && t <= close {
+                if open < to && to <= close {
+                    let (moving, _) = k.moving(agent, to, to).expect("no time dimension");
                     for r in 0..self.rest.len() {
-                        let c = self.cell(self.rest[r] | extra);
-                        f(&mut self.accs[c], t);
+                        let c = self.cell(self.rest[r].with(moving));
+                        f(&mut self.accs[c], to);
                     }
                 }
             }
-            Some((p, b)) => {
+            Some((_, b)) => {
                 let first = b.ends.partition_point(|&e| e <= open);
                 for i in first..b.ends.len() {
-                    let t = b.ends[i];
-                    if t > close {
+                    let end = b.ends[i];
+                    if end > close {
                         break;
                     }
-                    let e = extra | Key::from(i as u32) << (32 * p);
+                    let (moving, _) = k.moving(agent, b.clipped_starts[i], to).expect("inside a bucket");
                     for r in 0..self.rest.len() {
-                        let c = self.cell(self.rest[r] | e);
-                        f(&mut self.accs[c], t);
+                        let c = self.cell(self.rest[r].with(moving));
+                        f(&mut self.accs[c], end);
                     }
                 }
             }
         }
     }
 
-    /// The sub-periods this slice cuts: the whole period, or each time bucket's part of it,
-    /// with the time component of their keys.
-    pub fn sub_periods(&self) -> Vec<(Key, Period)> {
+    /// The sub-periods this slice cuts: the whole period, or each time bucket's part of it.
+    pub fn sub_periods(&self) -> Vec<Period> {
         match self.keyer.and_then(|k| k.time.as_ref()) {
-            None => vec![(0, self.period)],
-            Some((p, b)) => (0..b.len())
-                .map(|i| {
-                    (Key::from(i as u32) << (32 * p), Period { from: b.clipped_starts[i], to: b.ends[i] })
-                })
-                .collect(),
+            None => vec![self.period],
+            Some((_, b)) => {
+                (0..b.len()).map(|i| Period { from: b.clipped_starts[i], to: b.ends[i] }).collect()
+            }
         }
     }
 
-    /// Feeds the cell with exactly `time_key` as its time part (from [`Slice::sub_periods`]).
-    pub fn at_key(&mut self, agent: u32, time_key: Key, mut f: impl FnMut(&mut A)) {
+    /// Feeds the cell of sub-period `i` of [`Slice::sub_periods`].
+    pub fn at_sub(&mut self, agent: u32, i: usize, mut f: impl FnMut(&mut A)) {
         let Some(k) = self.keyer else {
             f(&mut self.accs[0]);
             return;
         };
-        let mut extra = time_key;
-        if let Some(p) = k.agent_pos {
-            extra |= Key::from(agent) << (32 * p);
-        }
+        let start = k.time.as_ref().map_or(self.period.from, |(_, b)| b.clipped_starts[i]);
+        let Some((moving, _)) = k.moving(agent, start, self.period.to) else { return };
         for r in 0..self.rest.len() {
-            let c = self.cell(self.rest[r] | extra);
+            let c = self.cell(self.rest[r].with(moving));
             f(&mut self.accs[c]);
         }
     }

@@ -49,9 +49,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "listening");
-    }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

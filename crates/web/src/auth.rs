@@ -119,7 +119,12 @@ impl<S: Send + Sync> FromRequestParts<S> for AnyRole {
 impl<S: Send + Sync> FromRequestParts<S> for Worker {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        require(parts, &[Role::Admin, Role::Agent], "an admin or agent token").map(Worker)
+        require(
+            parts,
+            &[Role::Admin, Role::Agent],
+            "an admin or agent token",
+        )
+        .map(Worker)
     }
 }
 
@@ -142,7 +147,10 @@ mod tests {
         let lower = HeaderValue::from_static("bearer sjh_abc");
         assert_eq!(bearer(Some(&lower)).unwrap(), "sjh_abc");
         for bad in ["Basic dXNlcg==", "Bearer ", "sjh_abc"] {
-            assert!(bearer(Some(&HeaderValue::from_static(bad))).is_err(), "{bad}");
+            assert!(
+                bearer(Some(&HeaderValue::from_static(bad))).is_err(),
+                "{bad}"
+            );
         }
         assert!(bearer(None).is_err());
     }

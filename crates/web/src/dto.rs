@@ -14,7 +14,6 @@ use sanjeh_domain::{Channel, Kind, Millis, Priority, Status, TicketFacts, Ticket
 use sanjeh_store::auth::{Role, TokenInfo};
 use sanjeh_store::read::{AgentView, CustomerView, GroupView, MessageView};
 use serde::{Deserialize, Deserializer, Serialize};
-use std::collections::BTreeMap;
 
 /// Epoch milliseconds as RFC 3339 (UTC, fractional seconds only when non-zero).
 pub(crate) fn rfc3339(ms: Millis) -> String {
@@ -96,8 +95,33 @@ pub(crate) struct FactsDto {
     pub merged_at: Option<String>,
     /// When the current status began.
     pub status_since: String,
-    /// Time spent in each earlier status stretch, up to `status_since`.
-    pub status_ms: BTreeMap<&'static str, i64>,
+    /// Time spent in each status up to `status_since` (the current stretch not included).
+    pub status_ms: StatusMsDto,
+}
+
+/// Milliseconds per status, in the statuses' natural order.
+#[derive(Debug, Serialize)]
+pub(crate) struct StatusMsDto {
+    pub new: i64,
+    pub open: i64,
+    pub pending: i64,
+    pub on_hold: i64,
+    pub solved: i64,
+    pub closed: i64,
+}
+
+impl From<&[i64; 6]> for StatusMsDto {
+    fn from(ms: &[i64; 6]) -> StatusMsDto {
+        let of = |s: Status| ms[s.index()];
+        StatusMsDto {
+            new: of(Status::New),
+            open: of(Status::Open),
+            pending: of(Status::Pending),
+            on_hold: of(Status::OnHold),
+            solved: of(Status::Solved),
+            closed: of(Status::Closed),
+        }
+    }
 }
 
 impl From<&TicketFacts> for FactsDto {
@@ -127,10 +151,7 @@ impl From<&TicketFacts> for FactsDto {
             last_agent_reply_at: opt_rfc3339(f.last_agent_reply_at),
             merged_at: opt_rfc3339(f.merged_at),
             status_since: rfc3339(f.status_since),
-            status_ms: Status::ALL
-                .iter()
-                .map(|s| (s.as_str(), f.status_ms[s.index()]))
-                .collect(),
+            status_ms: StatusMsDto::from(&f.status_ms),
         }
     }
 }
@@ -256,12 +277,7 @@ impl From<&AgentProfile> for AgentDto {
             name: a.name.clone(),
             email: a.email.clone(),
             role: a.role.clone().unwrap_or_else(|| "agent".into()),
-            groups: a
-                .groups
-                .iter()
-                .flatten()
-                .map(ToString::to_string)
-                .collect(),
+            groups: a.groups.iter().flatten().map(ToString::to_string).collect(),
             active: a.active.unwrap_or(true),
         }
     }

@@ -239,7 +239,14 @@ impl From<DomainError> for ApiError {
 }
 
 /// Fields the store names in a `Conflict` that are really bad input, not a state conflict.
-const INPUT_FIELDS: &[&str] = &["Idempotency-Key", "cursor", "role", "name", "type", "password"];
+const INPUT_FIELDS: &[&str] = &[
+    "Idempotency-Key",
+    "cursor",
+    "role",
+    "name",
+    "type",
+    "password",
+];
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {

@@ -173,10 +173,12 @@ fn without_position(message: &str) -> String {
 /// The field an error is about. The path points at it, except for a missing field, which
 /// serde names only in the message (the path then points at its parent).
 fn field_of(path: &str, message: &str) -> String {
-    let named = ["missing field `", "unknown field `"].iter().find_map(|prefix| {
-        let rest = message.strip_prefix(prefix)?;
-        Some(rest.split('`').next().unwrap_or(rest))
-    });
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| {
+            let rest = message.strip_prefix(prefix)?;
+            Some(rest.split('`').next().unwrap_or(rest))
+        });
     let path = (path != "." && !path.is_empty()).then_some(path);
     match (path, named) {
         (Some(path), Some(name)) if message.starts_with("missing") => format!("{path}.{name}"),

@@ -27,6 +27,5 @@ mod state;
 mod telemetry;
 
 pub use app::{router, serve};
-pub use error::ApiError;
 pub use state::{AppState, WebOptions};
 pub use telemetry::install_metrics_recorder;

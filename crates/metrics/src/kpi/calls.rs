@@ -12,6 +12,7 @@ use super::{customer_org, per_scope};
 use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Abandonment, Duration, Kpis, Rate};
+use crate::percentile::Samples;
 use crate::period::DurationClock;
 use crate::slicing::{Attrs, Keyer, Slice};
 use crate::table::events::NEVER;
@@ -27,8 +28,8 @@ struct Acc {
     abandoned: u64,
     short: u64,
     within: u64,
-    speed: Vec<i64>,
-    handle: Vec<i64>,
+    speed: Samples,
+    handle: Samples,
 }
 
 pub fn call_attrs(ds: &Dataset, row: usize) -> Attrs<'static> {

@@ -44,12 +44,12 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         let attrs = Attrs { org: super::customer_org(ds, customer), ..Attrs::default() };
         for (slice, subs) in slices.iter_mut().zip(&subs) {
             slice.begin(&attrs);
-            for &(time_key, sp) in subs {
+            for (i, &sp) in subs.iter().enumerate() {
                 if EventTables::lifecycle_at(list, sp.from) != Some(ACTIVE) {
                     continue;
                 }
                 let kept = EventTables::lifecycle_at(list, sp.to) == Some(ACTIVE);
-                slice.at_key(0, time_key, |a| {
+                slice.at_sub(0, i, |a| {
                     a.active_at_start += 1;
                     a.kept += u64::from(kept);
                 });
@@ -176,8 +176,8 @@ fn summarize<C>(ctx: &Ctx<C>, mut scored: Vec<(u32, u32, [Option<f64>; 5])>) -> 
     if n == 0 {
         return h;
     }
-    let mut scores: Vec<i64> = scored.iter().map(|s| i64::from(s.0)).collect();
-    let summary = crate::percentile::summarize(&mut scores).expect("not empty");
+    let scores: Vec<i64> = scored.iter().map(|s| i64::from(s.0)).collect();
+    let summary = crate::percentile::summarize(&scores).expect("not empty");
     h.mean = Some(summary.mean_ms());
     h.median = Some(summary.median_ms);
     for s in &scored {

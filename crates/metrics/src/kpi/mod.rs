@@ -19,7 +19,10 @@ use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
 use crate::period::DurationClock;
 use crate::request::Dimension;
-use crate::slicing::{Attrs, Keyer};
+use crate::output::Duration;
+use crate::percentile::Samples;
+use crate::period::Period;
+use crate::slicing::{Attrs, Key, Keyer, Slice};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -111,10 +114,37 @@ pub fn customer_org(ds: &Dataset, customer: u32) -> u32 {
     ds.events.customer_org.get(&customer).copied().unwrap_or(0)
 }
 
-/// Runs `f` for each scope with a fresh slice and collects the finished cells.
-pub fn per_scope<'k, A: Default>(
+/// A fresh slice per scope.
+pub fn per_scope<'k, A: Default>(scopes: &[Option<&'k Keyer>], period: Period) -> Vec<Slice<'k, A>> {
+    scopes.iter().map(|k| Slice::new(*k, period)).collect()
+}
+
+/// The first grouping whose cells partition the items (each item in exactly one cell: any
+/// grouping without tags). Its cells' duration samples also serve the totals, so the totals
+/// keep none of their own.
+pub fn partition(scopes: &[Option<&Keyer>]) -> Option<usize> {
+    scopes.iter().position(|k| k.is_some_and(|k| !k.dims.contains(&Dimension::Tag)))
+}
+
+/// Slices per scope where the totals, if a partition exists, start from `counting` (an
+/// accumulator whose samples are only counted).
+pub fn slices_with_partition<'k, A: Default>(
     scopes: &[Option<&'k Keyer>],
-    period: crate::period::Period,
-) -> Vec<crate::slicing::Slice<'k, A>> {
-    scopes.iter().map(|k| crate::slicing::Slice::new(*k, period)).collect()
+    period: Period,
+    counting: impl Fn() -> A,
+) -> Vec<Slice<'k, A>> {
+    let has_partition = partition(scopes).is_some();
+    scopes
+        .iter()
+        .map(|k| match k {
+            None if has_partition => Slice::with_totals(counting(), period),
+            _ => Slice::new(*k, period),
+        })
+        .collect()
+}
+
+/// The duration of the union of the samples `pick` names in every cell.
+pub fn union_of<A>(cells: &mut [(Key, A)], pick: fn(&mut A) -> Vec<&mut Samples>) -> Duration {
+    let mut parts: Vec<&mut Samples> = cells.iter_mut().flat_map(|(_, a)| pick(a)).collect();
+    Duration::from_union(&mut parts)
 }

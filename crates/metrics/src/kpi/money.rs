@@ -38,7 +38,7 @@ pub fn run_costs<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> F
     let mut slices: Vec<Slice<Costs>> = per_scope(scopes, ctx.period);
     for slice in &mut slices {
         slice.begin(&Attrs::default());
-        for (time_key, sp) in slice.sub_periods() {
+        for (i, sp) in slice.sub_periods().into_iter().enumerate() {
             for (c, end) in costs.iter().zip(&ends) {
                 let share = match *end {
                     None if sp.contains(c.at) => c.amount,
@@ -51,7 +51,7 @@ pub fn run_costs<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> F
                         c.amount * Decimal::from(overlap) / Decimal::from(end - c.at)
                     }
                 };
-                slice.at_key(0, time_key, |acc| acc.entry(c.currency).or_default()[c.category] += share);
+                slice.at_sub(0, i, |acc| acc.entry(c.currency).or_default()[c.category] += share);
             }
         }
     }

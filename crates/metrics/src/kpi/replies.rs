@@ -2,17 +2,18 @@
 //! from the earliest unanswered customer message (or the creation of an inbound ticket) to the
 //! reply. Filed under the replying agent and the ticket's other dimensions.
 
-use super::{per_scope, ticket_attrs};
+use super::{partition, slices_with_partition, ticket_attrs, union_of};
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Duration, Kpis};
+use crate::percentile::Samples;
 use crate::period::DurationClock;
-use crate::slicing::{Keyer, Slice};
+use crate::slicing::{Key, Keyer, Slice};
 
 pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let ds = ctx.ds;
     let r = &ds.replies;
     let p = ctx.period;
-    let mut slices: Vec<Slice<Vec<i64>>> = per_scope(scopes, p);
+    let mut slices: Vec<Slice<Samples>> = slices_with_partition(scopes, p, Samples::count_only);
     for i in 0..r.len() {
         let at = r.at[i];
         if !p.contains(at) {
@@ -26,12 +27,21 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
             slice.at(r.agent[i], at, |v, _| v.push(sample));
         }
     }
-    slices
+    let mut cells: Vec<Vec<(Key, Samples)>> = slices.into_iter().map(Slice::finish).collect();
+    let totals = partition(scopes).map(|g| union_of(&mut cells[g], |s| vec![s]));
+    cells
         .into_iter()
-        .map(|s| {
-            s.finish()
+        .zip(scopes)
+        .map(|(scope_cells, scope)| {
+            scope_cells
                 .into_iter()
-                .map(|(k, mut v)| (k, Kpis { reply_time: Some(Duration::from_samples(&mut v)), ..Kpis::default() }))
+                .map(|(k, mut v)| {
+                    let d = match (scope, &totals) {
+                        (None, Some(d)) => d.clone(),
+                        _ => Duration::from_samples(&mut v),
+                    };
+                    (k, Kpis { reply_time: Some(d), ..Kpis::default() })
+                })
                 .collect()
         })
         .collect()

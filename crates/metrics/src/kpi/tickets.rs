@@ -16,12 +16,14 @@
 //! Zendesk's solved-ticket counts do).
 
 use super::calls::{call_attrs, call_handle_ms};
-use super::{per_scope, ticket_attrs};
+use super::{partition, slices_with_partition, ticket_attrs, union_of};
+use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
 use crate::history::Interval;
 use crate::output::{Backlog, Complaints, Count, Duration, Kpis, Rate, Topic};
-use crate::period::{DAY_MS, DurationClock};
-use crate::slicing::{Keyer, Slice};
+use crate::percentile::Samples;
+use crate::period::{DAY_MS, DurationClock, Period};
+use crate::slicing::{Key, Keyer, Slice};
 use crate::table::events::NEVER;
 use crate::table::tickets::COMPLAINT;
 use std::collections::BTreeMap;
@@ -31,13 +33,13 @@ struct Acc {
     volume: u64,
     complaints: u64,
     topics: BTreeMap<u32, u64>,
-    frt: Vec<i64>,
+    frt: Samples,
     unreplied: u64,
-    first_res: Vec<i64>,
-    full_res: Vec<i64>,
-    handle: Vec<i64>,
-    handle_all: Vec<i64>,
-    wait: Vec<i64>,
+    first_res: Samples,
+    full_res: Samples,
+    handle: Samples,
+    call_handle: Samples,
+    wait: Samples,
     solved: u64,
     reopened: u64,
     fcr: u64,
@@ -49,12 +51,49 @@ struct Acc {
     backlog: Backlog,
 }
 
+impl Acc {
+    /// Totals that take their duration samples from a grouping's cells (see [`run`]).
+    fn counting_only() -> Acc {
+        Acc {
+            frt: Samples::count_only(),
+            first_res: Samples::count_only(),
+            full_res: Samples::count_only(),
+            handle: Samples::count_only(),
+            call_handle: Samples::count_only(),
+            wait: Samples::count_only(),
+            ..Acc::default()
+        }
+    }
+
+}
+
+/// Bits of the rows whose last solve is in `p` and whose customer opened another inbound ticket
+/// within `window` after it. A tight loop of its own: the lookups are independent, so the
+/// processor overlaps their cache misses.
+pub fn repeat_bits(ds: &Dataset, p: Period, window: i64) -> Vec<u64> {
+    let t = &ds.tickets;
+    let mut bits = vec![0u64; t.rows().div_ceil(64)];
+    for row in 1..t.rows() as u32 {
+        let r = row as usize;
+        if t.customer[r] == 0 || !t.is_finally_solved(row) {
+            continue;
+        }
+        let Some(s) = t.last_solved.get(row, t.created[r]) else { continue };
+        if p.contains(s) && t.contact_after(t.customer[r], s, window) {
+            bits[r / 64] |= 1 << (r % 64);
+        }
+    }
+    bits
+}
+
+/// Runs the family over every ticket, then over ended calls (for `handle_time`).
 pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let ds = ctx.ds;
     let t = &ds.tickets;
     let p = ctx.period;
     let window = ctx.req.repeat_window_days.saturating_mul(DAY_MS);
-    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p);
+    let repeats = repeat_bits(ds, p, window);
+    let mut slices: Vec<Slice<Acc>> = slices_with_partition(scopes, p, Acc::counting_only);
     let mut intervals: Vec<Interval> = Vec::with_capacity(4);
 
     for row in 1..t.rows() as u32 {
@@ -66,8 +105,8 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         let merged = t.is_merged(row);
         let outbound = t.is_outbound(row);
         let in_created = p.contains(created);
-        let first_reply =
-            if outbound { None } else { t.first_reply.get(row, created).filter(|&x| p.contains(x)) };
+        let first_reply_any = t.first_reply.get(row, created);
+        let first_reply = if outbound { None } else { first_reply_any.filter(|&x| p.contains(x)) };
         let first_solve =
             if merged { None } else { t.first_solved.get(row, created).filter(|&x| p.contains(x)) };
         let last_solve = if t.is_finally_solved(row) {
@@ -89,15 +128,19 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         let attrs = ticket_attrs(ds, row);
         let assignee = t.assignee[r];
         let solver = t.solved_by[r];
-        let replier = t.first_reply_by[r];
         let priority = t.priority[r];
-        let repeat = last_solve.filter(|_| t.customer[r] != 0).map(|s| t.contact_after(t.customer[r], s, window));
+        let complaint = t.kind[r] == COMPLAINT;
+        let merged_at = if merged { t.merged_at.get(&row).copied() } else { None };
+        // Unsolved at `end` (for the resolution rate): `intervals` holds every interval that
+        // can contain an end inside the period.
+        let unsolved_at = |end: i64| intervals.iter().any(|iv| iv.open < end && end <= iv.close);
+        let repeat = (t.customer[r] != 0).then(|| repeats[r / 64] & (1 << (r % 64)) != 0);
         for slice in &mut slices {
             slice.begin(&attrs);
             if in_created {
                 slice.at(assignee, created, |a, end| {
                     a.volume += 1;
-                    if t.kind[r] == COMPLAINT {
+                    if complaint {
                         a.complaints += 1;
                         if attrs.tags.is_empty() {
                             *a.topics.entry(0).or_default() += 1;
@@ -108,19 +151,15 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
                     }
                     if !merged {
                         a.resolution_den += 1;
-                        if ctx.history.unsolved_at(ds, row, end).is_none() {
-                            a.resolved += 1;
-                        }
+                        a.resolved += u64::from(!unsolved_at(end));
                     }
-                    let replied = t.first_reply.get(row, created).is_some_and(|x| x < end);
-                    let merged_before = t.merged_at.get(&row).is_some_and(|&m| m < end);
-                    if !outbound && !replied && !merged_before {
-                        a.unreplied += 1;
-                    }
+                    let replied = first_reply_any.is_some_and(|x| x < end);
+                    let merged_before = merged_at.is_some_and(|m| m < end);
+                    a.unreplied += u64::from(!outbound && !replied && !merged_before);
                 });
             }
             if let Some(fr) = first_reply {
-                slice.at(replier, fr, |a, _| a.frt.push(ctx.clock.elapsed(created, fr)));
+                slice.at(t.first_reply_by[r], fr, |a, _| a.frt.push(ctx.clock.elapsed(created, fr)));
             }
             if let Some(fs) = first_solve {
                 slice.at(solver, fs, |a, _| a.first_res.push(ctx.clock.elapsed(created, fs)));
@@ -134,7 +173,6 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
                     a.full_res.push(ctx.clock.elapsed(created, ls));
                     if let Some(h) = handle {
                         a.handle.push(h);
-                        a.handle_all.push(h);
                     }
                     if let Some(w) = wait {
                         a.wait.push(w);
@@ -183,11 +221,42 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         let h = call_handle_ms(ds, row);
         for slice in &mut slices {
             slice.begin(&attrs);
-            slice.at(calls.agent[row], ended, |a, _| a.handle_all.push(h));
+            slice.at(calls.agent[row], ended, |a, _| a.call_handle.push(h));
         }
     }
 
-    slices.into_iter().map(|s| s.finish().into_iter().map(|(k, a)| (k, finish(ctx, a))).collect()).collect()
+    let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
+    // The totals' durations come from the partition's cells.
+    let totals = partition(scopes).map(|g| {
+        let c = &mut cells[g];
+        Kpis {
+            first_reply_time: Some(union_of(c, |a| vec![&mut a.frt])),
+            first_resolution_time: Some(union_of(c, |a| vec![&mut a.first_res])),
+            full_resolution_time: Some(union_of(c, |a| vec![&mut a.full_res])),
+            handle_time: Some(union_of(c, |a| vec![&mut a.handle, &mut a.call_handle])),
+            handle_time_tickets: Some(union_of(c, |a| vec![&mut a.handle])),
+            requester_wait_time: Some(union_of(c, |a| vec![&mut a.wait])),
+            ..Kpis::default()
+        }
+    });
+    cells
+        .into_iter()
+        .zip(scopes)
+        .map(|(scope_cells, scope)| {
+            scope_cells
+                .into_iter()
+                .map(|(k, a)| {
+                    let unreplied = a.unreplied;
+                    let mut kpis = finish(ctx, a);
+                    if let (None, Some(d)) = (scope, &totals) {
+                        kpis.absorb(d.clone());
+                        kpis.first_reply_time = kpis.first_reply_time.map(|d| d.excluding(unreplied));
+                    }
+                    (k, kpis)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
@@ -197,12 +266,14 @@ fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
         .into_iter()
         .map(|(tag, value)| Topic { topic: tags.label(tag).map(str::to_owned), value })
         .collect();
-    by_topic.sort_by(|x, y| y.value.cmp(&x.value).then_with(|| x.topic.is_none().cmp(&y.topic.is_none())).then_with(|| x.topic.cmp(&y.topic)));
+    by_topic.sort_by(|x, y| {
+        y.value.cmp(&x.value).then_with(|| x.topic.is_none().cmp(&y.topic.is_none())).then_with(|| x.topic.cmp(&y.topic))
+    });
     Kpis {
         first_reply_time: Some(Duration::from_samples(&mut a.frt).excluding(a.unreplied)),
         first_resolution_time: Some(Duration::from_samples(&mut a.first_res)),
         full_resolution_time: Some(Duration::from_samples(&mut a.full_res)),
-        handle_time: Some(Duration::from_samples(&mut a.handle_all)),
+        handle_time: Some(Duration::from_union(&mut [&mut a.handle, &mut a.call_handle])),
         handle_time_tickets: Some(Duration::from_samples(&mut a.handle)),
         requester_wait_time: Some(Duration::from_samples(&mut a.wait)),
         ticket_volume: Some(Count::new(a.volume)),

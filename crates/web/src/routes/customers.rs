@@ -3,9 +3,7 @@
 
 use super::{created, email, json, opt_id, page_limit, record_new, recorded, text};
 use crate::auth::{AnyRole, Worker};
-use crate::dto::{
-    CustomerDto, CustomerPatchBody, Lifecycle, NewCustomerBody, PageDto, PageQuery,
-};
+use crate::dto::{CustomerDto, CustomerPatchBody, Lifecycle, NewCustomerBody, PageDto, PageQuery};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::ids::{generate, path_segment};
@@ -72,10 +70,7 @@ async fn create(
         name: b.name.map(|n| text("name", n, MAX_TEXT)).transpose()?,
         email: b.email.map(email).transpose()?,
         organization: opt_id("organization", b.organization)?,
-        language: b
-            .language
-            .map(|l| text("language", l, 35))
-            .transpose()?,
+        language: b.language.map(|l| text("language", l, 35)).transpose()?,
     };
     let exists = state.store.customer(id.as_str()).await?.is_some();
     let outcome = record_new(

@@ -71,21 +71,17 @@ fn author(raw: Option<&str>, caller: &Caller) -> Result<Author, ApiError> {
     let author = match raw {
         Some(raw) => Author::parse("author", raw)?,
         None => caller.agent().map(Author::Agent).ok_or_else(|| {
-            ApiError::invalid(
-                "author",
-                "is required: this token is not bound to an agent",
-            )
+            ApiError::invalid("author", "is required: this token is not bound to an agent")
         })?,
     };
-    if caller.role() == Role::Agent {
-        if let (Some(own), Author::Agent(other)) = (caller.agent(), &author) {
-            if own != *other {
-                return Err(ApiError::Forbidden {
-                    role: "agent",
-                    needed: "an admin token to write as another agent",
-                });
-            }
-        }
+    if caller.role() == Role::Agent
+        && let (Some(own), Author::Agent(other)) = (caller.agent(), &author)
+        && own != *other
+    {
+        return Err(ApiError::Forbidden {
+            role: "agent",
+            needed: "an admin token to write as another agent",
+        });
     }
     Ok(author)
 }

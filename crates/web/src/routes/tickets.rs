@@ -9,11 +9,11 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, IdPath};
 use crate::ids;
 use crate::state::AppState;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Json, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use sanjeh_domain::command::NewTicket;
 use sanjeh_domain::event::TicketCreated;
 use sanjeh_domain::{
@@ -82,7 +82,11 @@ async fn create(
     // From the outcome, not the command: a replay answers with the ticket first created.
     let ticket = changed_ticket(&outcome, None)?;
     let location = format!("/api/v1/tickets/{}", ids::path_segment(ticket.id.as_str()));
-    Ok(created(&location, TicketDto::from(ticket), outcome.replayed))
+    Ok(created(
+        &location,
+        TicketDto::from(ticket),
+        outcome.replayed,
+    ))
 }
 
 /// A new ticket from the API: a customer's, unless `outbound` (then the token's agent's).
@@ -132,10 +136,7 @@ async fn update(
     let changes = TicketChanges {
         status: b.status,
         priority: b.priority,
-        assignee: b
-            .assignee
-            .map(|a| opt_id("assignee", a))
-            .transpose()?,
+        assignee: b.assignee.map(|a| opt_id("assignee", a)).transpose()?,
         group: opt_id("group", b.group)?,
         tags: b.tags.map(tags).transpose()?,
         kind: b.kind,
@@ -153,7 +154,11 @@ async fn update(
         .submit(Request::Command(command), body.idempotency)
         .await?;
     let ticket = changed_ticket(&outcome, Some(&id))?;
-    Ok(json(StatusCode::OK, TicketDto::from(ticket), outcome.replayed))
+    Ok(json(
+        StatusCode::OK,
+        TicketDto::from(ticket),
+        outcome.replayed,
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(ticket = %id))]

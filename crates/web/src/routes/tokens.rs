@@ -54,13 +54,13 @@ async fn issue(
     let b = body.value;
     tracing::Span::current().record("name", b.name.as_str());
     let agent = b.agent.map(|a| Id::parse("agent", &a)).transpose()?;
-    if let Some(agent) = &agent {
-        if state.store.agent(agent.as_str()).await?.is_none() {
-            return Err(ApiError::invalid(
-                "agent",
-                format!("agent {agent} does not exist"),
-            ));
-        }
+    if let Some(agent) = &agent
+        && state.store.agent(agent.as_str()).await?.is_none()
+    {
+        return Err(ApiError::invalid(
+            "agent",
+            format!("agent {agent} does not exist"),
+        ));
     }
     let (info, secret) = state
         .store
