@@ -152,6 +152,23 @@ pub struct Backlog {
     pub band: Option<Band>,
 }
 
+impl Backlog {
+    pub fn add(&mut self, o: &Backlog) {
+        self.value += o.value;
+        self.inferred += o.inferred;
+        let (p, q) = (&mut self.by_priority, &o.by_priority);
+        p.low += q.low;
+        p.normal += q.normal;
+        p.high += q.high;
+        p.urgent += q.urgent;
+        let (a, b) = (&mut self.by_age, &o.by_age);
+        a.under_1d += b.under_1d;
+        a.from_1d_to_7d += b.from_1d_to_7d;
+        a.from_7d_to_30d += b.from_7d_to_30d;
+        a.over_30d += b.over_30d;
+    }
+}
+
 /// A KPI that cannot be computed from what is recorded yet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unavailable {

@@ -64,12 +64,10 @@ impl Samples {
         self.n
     }
 
-    /// Moves `other`'s samples into these.
-    pub fn append(&mut self, other: &mut Samples) {
+    /// Adds `other`'s count and sum (not its values).
+    pub fn add_counts(&mut self, other: &Samples) {
         self.n += other.n;
         self.sum += other.sum;
-        self.narrow.append(&mut other.narrow);
-        self.wide.append(&mut other.wide);
     }
 
     /// Summarises these samples.

@@ -169,6 +169,8 @@ pub struct Slice<'k, A> {
     keys: Vec<Key>,
     accs: Vec<A>,
     rest: Vec<Part>,
+    /// False for totals computed from another slice's cells: feeding does nothing.
+    active: bool,
 }
 
 impl<'k, A: Default> Slice<'k, A> {
@@ -176,6 +178,13 @@ impl<'k, A: Default> Slice<'k, A> {
     pub fn with_totals(acc: A, period: Period) -> Slice<'k, A> {
         let mut s = Slice::new(None, period);
         s.accs[0] = acc;
+        s
+    }
+
+    /// Totals that are not fed (they are made from another slice's cells afterwards).
+    pub fn idle_totals(acc: A, period: Period) -> Slice<'k, A> {
+        let mut s = Slice::with_totals(acc, period);
+        s.active = false;
         s
     }
 
@@ -191,7 +200,7 @@ impl<'k, A: Default> Slice<'k, A> {
             None => (vec![0], vec![A::default()]),
             Some(_) => (vec![], vec![]),
         };
-        Slice { keyer, period, map, keys, accs, rest: vec![Part::default()] }
+        Slice { keyer, period, map, keys, accs, rest: vec![Part::default()], active: true }
     }
 
     /// Sets the static dimension values of the next item(s).
@@ -229,7 +238,9 @@ impl<'k, A: Default> Slice<'k, A> {
     #[inline]
     pub fn at(&mut self, agent: u32, t: i64, mut f: impl FnMut(&mut A, i64)) {
         let Some(k) = self.keyer else {
-            f(&mut self.accs[0], self.period.to);
+            if self.active {
+                f(&mut self.accs[0], self.period.to);
+            }
             return;
         };
         let Some((moving, end)) = k.moving(agent, t, self.period.to) else { return };
@@ -245,7 +256,7 @@ impl<'k, A: Default> Slice<'k, A> {
     pub fn at_ends(&mut self, agent: u32, open: i64, close: i64, mut f: impl FnMut(&mut A, i64)) {
         let to = self.period.to;
         let Some(k) = self.keyer else {
-            if open < to && to <= close {
+            if self.active && open < to && to <= close {
                 f(&mut self.accs[0], to);
             }
             return;
@@ -290,7 +301,9 @@ impl<'k, A: Default> Slice<'k, A> {
     /// Feeds the cell of sub-period `i` of [`Slice::sub_periods`].
     pub fn at_sub(&mut self, agent: u32, i: usize, mut f: impl FnMut(&mut A)) {
         let Some(k) = self.keyer else {
-            f(&mut self.accs[0]);
+            if self.active {
+                f(&mut self.accs[0]);
+            }
             return;
         };
         let start = k.time.as_ref().map_or(self.period.from, |(_, b)| b.clipped_starts[i]);

@@ -168,10 +168,10 @@ impl Changes {
             self.mark_dirty(id);
             return Ok(());
         }
-        if let EventBody::TicketMerged { into, .. } = body {
-            if !self.tickets.contains_key(into) {
-                return Err(DomainError::UnknownTicket(into.to_string()));
-            }
+        if let EventBody::TicketMerged { into, .. } = body
+            && !self.tickets.contains_key(into)
+        {
+            return Err(DomainError::UnknownTicket(into.to_string()));
         }
         let Some(state) = self.tickets.get(id) else {
             return Err(DomainError::UnknownTicket(id.to_string()));

@@ -22,7 +22,7 @@ impl Store {
                 out.write_all(line.as_bytes())?;
                 out.write_all(b"\n")?;
                 written += 1;
-                if written % 65_536 == 0 {
+                if written.is_multiple_of(65_536) {
                     progress(written);
                 }
             }

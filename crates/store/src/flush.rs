@@ -134,7 +134,7 @@ pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
 
         for (table, rows) in [("agent_groups", &derived.groups), ("organizations", &derived.orgs)] {
             insert_many!(t, format!("INSERT INTO {table} (id, name) "), 2, rows, |b, row| {
-                b.push_bind(row.0.as_str()).push_bind(row.1.as_deref());
+                b.push_bind(row.0.as_str()).push_bind(row.1);
             }, format!(" ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, {table}.name)"));
         }
 

@@ -128,6 +128,7 @@ pub struct IngestReport {
 }
 
 /// How an ingest commits.
+#[derive(Default)]
 pub struct IngestOptions<'a> {
     /// Commit after this many events; `None` puts the whole input in one transaction, so a bad
     /// line anywhere leaves the store as it was.
@@ -138,15 +139,6 @@ pub struct IngestOptions<'a> {
     pub on_commit: Option<&'a (dyn Fn(Committed) + Sync)>,
 }
 
-impl Default for IngestOptions<'_> {
-    fn default() -> Self {
-        IngestOptions {
-            commit_every: None,
-            progress: None,
-            on_commit: None,
-        }
-    }
-}
 
 /// Tickets kept in the working set between chunks; past this it is dropped and reloaded.
 const MAX_CACHED_TICKETS: usize = 200_000;

@@ -21,6 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 const MAX_GROUP: usize = 512;
 
 /// A change to make now.
+// Requests move once, into the writer's channel; boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Request {
     /// A command: the domain's live rules decide its events.

@@ -90,6 +90,8 @@ struct Inputs {
     csat_yes: u32,
     csat_n: u32,
     urgent_open: u32,
+    /// Inbound tickets created in the window.
+    contacts: u32,
     solved: u32,
     repeated: u32,
 }
@@ -110,6 +112,9 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
         }
         let inp = &mut inputs[c];
         inp.has_ticket = true;
+        if !t.is_outbound(row) && t.created[r] >= start {
+            inp.contacts += 1;
+        }
         if t.priority[r] == URGENT && ctx.history.unsolved_at(ds, row, end).is_some() {
             inp.urgent_open += 1;
         }
@@ -117,7 +122,7 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
             let s = t.last_solved.get(row, t.created[r]).unwrap_or(i64::MIN);
             if start <= s && s < end {
                 inp.solved += 1;
-                inp.repeated += u32::from(t.contact_after(c as u32, s, window));
+                inp.repeated += u32::from(t.repeat_contact(row, s, window));
             }
         }
     }
@@ -141,13 +146,7 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
 
     let mut scored: Vec<(u32, u32, [Option<f64>; 5])> = Vec::new();
     for (c, inp) in inputs.iter().enumerate().skip(1) {
-        let contacts = if inp.has_ticket {
-            let list = t.contacts_of(c as u32);
-            let n = list.partition_point(|&x| x < end) - list.partition_point(|&x| x < start);
-            Some((1.0 - n as f64 / 10.0).max(0.0))
-        } else {
-            None
-        };
+        let contacts = inp.has_ticket.then(|| (1.0 - f64::from(inp.contacts) / 10.0).max(0.0));
         let parts = [
             inp.nps.map(|n| f64::from(n) / 10.0),
             (inp.csat_n > 0).then(|| f64::from(inp.csat_yes) / f64::from(inp.csat_n)),

@@ -119,28 +119,80 @@ pub fn per_scope<'k, A: Default>(scopes: &[Option<&'k Keyer>], period: Period) -
     scopes.iter().map(|k| Slice::new(*k, period)).collect()
 }
 
-/// The first grouping whose cells partition the items (each item in exactly one cell: any
-/// grouping without tags). Its cells' duration samples also serve the totals, so the totals
-/// keep none of their own.
-pub fn partition(scopes: &[Option<&Keyer>]) -> Option<usize> {
-    scopes.iter().position(|k| k.is_some_and(|k| !k.dims.contains(&Dimension::Tag)))
+/// Where a family's totals come from.
+///
+/// A grouping without tags puts each item in exactly one of its cells, so its cells' duration
+/// samples also serve the totals, which then keep none of their own. A grouping without tags
+/// and without time also gives every item the period's end as its end (as the totals do), so
+/// every other total is the sum of its cells: the totals are not accumulated at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Totals {
+    Own,
+    /// Samples from this scope's cells, the rest accumulated.
+    Samples(usize),
+    /// Everything from this scope's cells.
+    All(usize),
 }
 
-/// Slices per scope where the totals, if a partition exists, start from `counting` (an
-/// accumulator whose samples are only counted).
-pub fn slices_with_partition<'k, A: Default>(
-    scopes: &[Option<&'k Keyer>],
-    period: Period,
-    counting: impl Fn() -> A,
-) -> Vec<Slice<'k, A>> {
-    let has_partition = partition(scopes).is_some();
-    scopes
-        .iter()
-        .map(|k| match k {
-            None if has_partition => Slice::with_totals(counting(), period),
-            _ => Slice::new(*k, period),
-        })
-        .collect()
+impl Totals {
+    pub fn plan(scopes: &[Option<&Keyer>]) -> Totals {
+        let no_tag = |k: &Keyer| !k.dims.contains(&Dimension::Tag);
+        let no_time = |k: &Keyer| k.time.is_none();
+        if let Some(i) = scopes.iter().position(|k| k.is_some_and(|k| no_tag(k) && no_time(k))) {
+            return Totals::All(i);
+        }
+        match scopes.iter().position(|k| k.is_some_and(no_tag)) {
+            Some(i) => Totals::Samples(i),
+            None => Totals::Own,
+        }
+    }
+
+    /// The scope whose cells hold the totals' samples.
+    pub fn partition(self) -> Option<usize> {
+        match self {
+            Totals::Own => None,
+            Totals::Samples(i) | Totals::All(i) => Some(i),
+        }
+    }
+
+    /// A slice per scope: the totals' starts from `counting` (samples counted, not kept) when
+    /// the samples come from a partition, and is not fed at all when everything does.
+    pub fn slices<'k, A: Default>(
+        self,
+        scopes: &[Option<&'k Keyer>],
+        period: Period,
+        counting: impl Fn() -> A,
+    ) -> Vec<Slice<'k, A>> {
+        scopes
+            .iter()
+            .map(|k| match (k, self) {
+                (None, Totals::Samples(_)) => Slice::with_totals(counting(), period),
+                (None, Totals::All(_)) => Slice::idle_totals(counting(), period),
+                _ => Slice::new(*k, period),
+            })
+            .collect()
+    }
+
+    /// With [`Totals::All`], sums the partition's cells into the totals' accumulator.
+    pub fn merge<A: Merge>(self, cells: &mut [Vec<(Key, A)>], scopes: &[Option<&Keyer>]) {
+        let Totals::All(g) = self else { return };
+        let Some(t) = scopes.iter().position(Option::is_none) else { return };
+        let (totals, part) = if t < g {
+            let (a, b) = cells.split_at_mut(g);
+            (&mut a[t], &b[0])
+        } else {
+            let (a, b) = cells.split_at_mut(t);
+            (&mut b[0], &a[g])
+        };
+        for (_, cell) in part {
+            totals[0].1.merge(cell);
+        }
+    }
+}
+
+/// Accumulators whose counts add up (samples are summarised from the cells instead).
+pub trait Merge {
+    fn merge(&mut self, other: &Self);
 }
 
 /// The duration of the union of the samples `pick` names in every cell.

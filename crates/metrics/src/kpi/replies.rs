@@ -2,7 +2,7 @@
 //! from the earliest unanswered customer message (or the creation of an inbound ticket) to the
 //! reply. Filed under the replying agent and the ticket's other dimensions.
 
-use super::{partition, slices_with_partition, ticket_attrs, union_of};
+use super::{Totals, ticket_attrs, union_of};
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Duration, Kpis};
 use crate::percentile::Samples;
@@ -13,7 +13,8 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let ds = ctx.ds;
     let r = &ds.replies;
     let p = ctx.period;
-    let mut slices: Vec<Slice<Samples>> = slices_with_partition(scopes, p, Samples::count_only);
+    let plan = Totals::plan(scopes);
+    let mut slices: Vec<Slice<Samples>> = plan.slices(scopes, p, Samples::count_only);
     for i in 0..r.len() {
         let at = r.at[i];
         if !p.contains(at) {
@@ -28,7 +29,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
     }
     let mut cells: Vec<Vec<(Key, Samples)>> = slices.into_iter().map(Slice::finish).collect();
-    let totals = partition(scopes).map(|g| union_of(&mut cells[g], |s| vec![s]));
+    let totals = plan.partition().map(|g| union_of(&mut cells[g], |s| vec![s]));
     cells
         .into_iter()
         .zip(scopes)

@@ -16,7 +16,7 @@
 //! Zendesk's solved-ticket counts do).
 
 use super::calls::{call_attrs, call_handle_ms};
-use super::{partition, slices_with_partition, ticket_attrs, union_of};
+use super::{Merge, Totals, ticket_attrs, union_of};
 use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
 use crate::history::Interval;
@@ -67,6 +67,36 @@ impl Acc {
 
 }
 
+impl Merge for Acc {
+    fn merge(&mut self, o: &Acc) {
+        self.volume += o.volume;
+        self.complaints += o.complaints;
+        for (k, v) in &o.topics {
+            *self.topics.entry(*k).or_default() += v;
+        }
+        self.unreplied += o.unreplied;
+        for (a, b) in [
+            (&mut self.frt, &o.frt),
+            (&mut self.first_res, &o.first_res),
+            (&mut self.full_res, &o.full_res),
+            (&mut self.handle, &o.handle),
+            (&mut self.call_handle, &o.call_handle),
+            (&mut self.wait, &o.wait),
+        ] {
+            a.add_counts(b);
+        }
+        self.solved += o.solved;
+        self.reopened += o.reopened;
+        self.fcr += o.fcr;
+        self.replies += o.replies;
+        self.repeat += o.repeat;
+        self.repeat_den += o.repeat_den;
+        self.resolved += o.resolved;
+        self.resolution_den += o.resolution_den;
+        self.backlog.add(&o.backlog);
+    }
+}
+
 /// Bits of the rows whose last solve is in `p` and whose customer opened another inbound ticket
 /// within `window` after it. A tight loop of its own: the lookups are independent, so the
 /// processor overlaps their cache misses.
@@ -79,7 +109,7 @@ pub fn repeat_bits(ds: &Dataset, p: Period, window: i64) -> Vec<u64> {
             continue;
         }
         let Some(s) = t.last_solved.get(row, t.created[r]) else { continue };
-        if p.contains(s) && t.contact_after(t.customer[r], s, window) {
+        if p.contains(s) && t.repeat_contact(row, s, window) {
             bits[r / 64] |= 1 << (r % 64);
         }
     }
@@ -93,7 +123,8 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let p = ctx.period;
     let window = ctx.req.repeat_window_days.saturating_mul(DAY_MS);
     let repeats = repeat_bits(ds, p, window);
-    let mut slices: Vec<Slice<Acc>> = slices_with_partition(scopes, p, Acc::counting_only);
+    let plan = Totals::plan(scopes);
+    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::counting_only);
     let mut intervals: Vec<Interval> = Vec::with_capacity(4);
 
     for row in 1..t.rows() as u32 {
@@ -226,8 +257,9 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     }
 
     let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
+    plan.merge(&mut cells, scopes);
     // The totals' durations come from the partition's cells.
-    let totals = partition(scopes).map(|g| {
+    let totals = plan.partition().map(|g| {
         let c = &mut cells[g];
         Kpis {
             first_reply_time: Some(union_of(c, |a| vec![&mut a.frt])),

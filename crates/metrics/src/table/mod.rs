@@ -1,5 +1,6 @@
 //! The dataset's tables, one module per kind of record.
 
 pub mod activity;
+pub mod contacts;
 pub mod events;
 pub mod tickets;

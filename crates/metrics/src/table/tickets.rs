@@ -6,6 +6,7 @@
 //! being `present` yet.
 
 use crate::column::OffsetColumn;
+use crate::table::contacts::{Contacts, View};
 use crate::names::Names;
 use hashbrown::HashMap;
 use sanjeh_domain::{Channel, Kind, Priority, Status, TicketState};
@@ -65,9 +66,8 @@ pub struct TicketTable {
     pub first_reply_by: Vec<u32>,
     pub solved_by: Vec<u32>,
     pub tag_set: Vec<u32>,
-    /// Per customer, the creation instants of their inbound tickets, sorted: the repeat-contact
-    /// and contact-frequency lookups. Maintained on every upsert that changes them.
-    pub contacts: Vec<Vec<i64>>,
+    /// Each customer's tickets and every ticket's next inbound contact (repeat contacts).
+    pub contacts: Contacts,
     /// How many present tickets were reopened at least once (0 skips history reconstruction).
     pub reopened_count: usize,
 }
@@ -109,6 +109,20 @@ impl TicketTable {
         let r = row as usize;
         let f = &t.facts;
         let old_contact = self.contact_key(row);
+        let new_contact = (t.customer.as_ref(), f.created_at, f.outbound);
+        let moves = match old_contact {
+            Some((c, created, outbound)) => {
+                Some(names.customers.name(c)) != t.customer.as_ref().map(|c| c.as_str())
+                    || created != new_contact.1
+                    || outbound != new_contact.2
+            }
+            None => true,
+        };
+        if moves {
+            if let Some((c, _, _)) = old_contact {
+                self.contacts.remove(c, row, &View { created: &self.created, flags: &self.flags });
+            }
+        }
         let was_reopened = self.flags[r] & PRESENT != 0 && self.reopens[r] > 0;
 
         let created = f.created_at;
@@ -149,45 +163,26 @@ impl TicketTable {
             (true, false) => self.reopened_count -= 1,
             _ => {}
         }
-        let new_contact = self.contact_key(row);
-        if old_contact != new_contact {
-            if let Some((c, at)) = old_contact {
-                let list = &mut self.contacts[c as usize];
-                if let Ok(i) = list.binary_search(&at) {
-                    list.remove(i);
-                }
-            }
-            if let Some((c, at)) = new_contact {
-                if self.contacts.len() <= c as usize {
-                    self.contacts.resize_with(c as usize + 1, Vec::new);
-                }
-                let list = &mut self.contacts[c as usize];
-                let i = list.partition_point(|&x| x <= at);
-                list.insert(i, at);
-            }
+        if moves && self.customer[r] != 0 {
+            self.contacts.ensure(self.rows());
+            let c = self.customer[r];
+            self.contacts.insert(c, row, &View { created: &self.created, flags: &self.flags });
         }
     }
 
-    /// The (customer, created) contact a present inbound ticket contributes.
-    fn contact_key(&self, row: u32) -> Option<(u32, i64)> {
+    /// The customer, creation and outbound flag of a present ticket with a customer.
+    fn contact_key(&self, row: u32) -> Option<(u32, i64, bool)> {
         let r = row as usize;
-        let f = self.flags[r];
-        (f & PRESENT != 0 && f & OUTBOUND == 0 && self.customer[r] != 0)
-            .then(|| (self.customer[r], self.created[r]))
+        (self.flags[r] & PRESENT != 0 && self.customer[r] != 0)
+            .then(|| (self.customer[r], self.created[r], self.flags[r] & OUTBOUND != 0))
     }
 
-    /// Creation instants of a customer's inbound tickets, sorted.
-    pub fn contacts_of(&self, customer: u32) -> &[i64] {
-        self.contacts.get(customer as usize).map_or(&[], Vec::as_slice)
-    }
-
-    /// Whether the customer opened an inbound ticket within `window` ms after `at` (a repeat
-    /// contact after a solve at `at`).
+    /// Whether the customer of `row`, last solved at `at`, opened another inbound ticket
+    /// within `window` ms after it (a repeat contact).
     #[inline]
-    pub fn contact_after(&self, customer: u32, at: i64, window: i64) -> bool {
-        let list = self.contacts_of(customer);
-        let i = list.partition_point(|&x| x <= at);
-        i < list.len() && list[i] <= at.saturating_add(window)
+    pub fn repeat_contact(&self, row: u32, at: i64, window: i64) -> bool {
+        let c = self.customer[row as usize];
+        c != 0 && self.contacts.after(c, row, at, window, &View { created: &self.created, flags: &self.flags })
     }
 
     #[inline]
