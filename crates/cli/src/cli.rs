@@ -53,6 +53,22 @@ pub enum Command {
     Admin(AdminCommand),
     /// Take an online, consistent copy of a SQLite store.
     Backup(BackupArgs),
+    /// Show a ticket's metrics and the events that produced each one.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The ticket id.
+    pub ticket: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +112,8 @@ pub struct ImportArgs {
 pub enum ExportFormat {
     /// Interchange JSON Lines, in the order the events were applied.
     Events,
+    /// One CSV row per ticket with its metric facts, for BI tools (docs/metrics.md).
+    Facts,
 }
 
 #[derive(Debug, Args)]

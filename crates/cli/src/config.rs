@@ -57,16 +57,28 @@ impl Settings {
             // The demo keeps its history apart from a real store in the same directory.
             defaults.database_url = "sanjeh-demo.db".into();
         }
-        let file = g.config.clone().or_else(|| Some(PathBuf::from("sanjeh.toml")).filter(|p| p.exists()));
+        let file = g
+            .config
+            .clone()
+            .or_else(|| Some(PathBuf::from("sanjeh.toml")).filter(|p| p.exists()));
         let mut figment = Figment::from(Serialized::defaults(defaults));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(figment::Error::from(format!("config file {} does not exist", path.display())));
+                return Err(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
             }
             figment = figment.merge(Toml::file(path));
         }
         figment
-            .merge(Env::prefixed("SANJEH_").only(&["database_url", "listen", "log", "log_format", "max_body_bytes"]))
+            .merge(Env::prefixed("SANJEH_").only(&[
+                "database_url",
+                "listen",
+                "log",
+                "log_format",
+                "max_body_bytes",
+            ]))
             .merge(Serialized::defaults(FlagOverrides {
                 database_url: g.database_url.clone(),
                 listen,
@@ -81,7 +93,9 @@ impl Settings {
 pub fn init_logging(settings: &Settings) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match settings.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -102,15 +116,34 @@ mod tests {
     fn flags_beat_environment_beat_file_beat_defaults() {
         figment::Jail::expect_with(|jail| {
             assert_eq!(settings(&["sanjeh", "serve"]).listen, "127.0.0.1:8080");
-            jail.create_file("sanjeh.toml", "listen = \"10.0.0.1:1\"\ndatabase_url = \"file.db\"\nlog = \"warn\"")?;
+            jail.create_file(
+                "sanjeh.toml",
+                "listen = \"10.0.0.1:1\"\ndatabase_url = \"file.db\"\nlog = \"warn\"",
+            )?;
             let s = settings(&["sanjeh", "serve"]);
-            assert_eq!((s.listen.as_str(), s.database_url.as_str(), s.log.as_str()), ("10.0.0.1:1", "file.db", "warn"));
+            assert_eq!(
+                (s.listen.as_str(), s.database_url.as_str(), s.log.as_str()),
+                ("10.0.0.1:1", "file.db", "warn")
+            );
             jail.set_env("SANJEH_LISTEN", "10.0.0.2:2");
             jail.set_env("SANJEH_DATABASE_URL", "env.db");
             let s = settings(&["sanjeh", "serve"]);
-            assert_eq!((s.listen.as_str(), s.database_url.as_str(), s.log.as_str()), ("10.0.0.2:2", "env.db", "warn"));
-            let s = settings(&["sanjeh", "--database", "flag.db", "serve", "--listen", "10.0.0.3:3"]);
-            assert_eq!((s.listen.as_str(), s.database_url.as_str()), ("10.0.0.3:3", "flag.db"));
+            assert_eq!(
+                (s.listen.as_str(), s.database_url.as_str(), s.log.as_str()),
+                ("10.0.0.2:2", "env.db", "warn")
+            );
+            let s = settings(&[
+                "sanjeh",
+                "--database",
+                "flag.db",
+                "serve",
+                "--listen",
+                "10.0.0.3:3",
+            ]);
+            assert_eq!(
+                (s.listen.as_str(), s.database_url.as_str()),
+                ("10.0.0.3:3", "flag.db")
+            );
             Ok(())
         });
     }

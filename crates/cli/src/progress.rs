@@ -5,8 +5,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// A bar over a known total (bytes or items).
 pub fn bar(total: u64, unit: &str) -> ProgressBar {
     let pb = ProgressBar::new(total);
-    let template = format!("{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})");
-    pb.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let template = format!(
+        "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
+    );
+    pb.set_style(
+        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     pb
 }
 
@@ -24,6 +28,9 @@ pub fn bytes(total: u64) -> ProgressBar {
 pub fn counter(unit: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
     let template = format!("{{spinner}} [{{elapsed_precise}}] {{pos}} {unit} ({{per_sec}})");
-    pb.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    pb.set_style(
+        ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     pb
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 fn sanjeh(db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sanjeh"));
-    cmd.args(["--database", db]).env_remove("SANJEH_DATABASE_URL").env("SANJEH_LOG", "warn");
+    cmd.args(["--database", db])
+        .env_remove("SANJEH_DATABASE_URL")
+        .env("SANJEH_LOG", "warn");
     cmd
 }
 
@@ -21,7 +23,9 @@ fn start_server(db: &str) -> (Child, String) {
         .spawn()
         .expect("start sanjeh serve");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read banner");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read banner");
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -34,8 +38,17 @@ fn start_server(db: &str) -> (Child, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_messages_survive_sigkill_under_concurrent_load() {
     for db in sanjeh_testkit::fresh_databases().await {
-        let issued = sanjeh(&db.url).args(["admin", "token", "issue", "--name", "load", "--role", "admin"]).output().unwrap();
-        assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+        let issued = sanjeh(&db.url)
+            .args([
+                "admin", "token", "issue", "--name", "load", "--role", "admin",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            issued.status.success(),
+            "{}",
+            String::from_utf8_lossy(&issued.stderr)
+        );
         let token = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
         let (mut server, base) = start_server(&db.url);
         let http = reqwest::Client::new();
@@ -51,7 +64,8 @@ async fn acknowledged_messages_survive_sigkill_under_concurrent_load() {
         let stop = Arc::new(AtomicBool::new(false));
         let mut clients = Vec::new();
         for client in 0..32 {
-            let (http, base, token, stop) = (http.clone(), base.clone(), token.clone(), stop.clone());
+            let (http, base, token, stop) =
+                (http.clone(), base.clone(), token.clone(), stop.clone());
             clients.push(tokio::spawn(async move {
                 let mut acknowledged = Vec::new();
                 let mut i = 0;
@@ -66,7 +80,11 @@ async fn acknowledged_messages_survive_sigkill_under_concurrent_load() {
                         .await;
                     match sent {
                         Ok(r) if r.status().is_success() => acknowledged.push(body),
-                        Ok(r) => panic!("unexpected {}: {}", r.status(), r.text().await.unwrap_or_default()),
+                        Ok(r) => panic!(
+                            "unexpected {}: {}",
+                            r.status(),
+                            r.text().await.unwrap_or_default()
+                        ),
                         Err(_) => break, // the server is gone
                     }
                 }
@@ -81,14 +99,38 @@ async fn acknowledged_messages_survive_sigkill_under_concurrent_load() {
         for c in clients {
             acknowledged.extend(c.await.unwrap());
         }
-        assert!(acknowledged.len() > 100, "{}: only {} writes acknowledged", db.name, acknowledged.len());
+        assert!(
+            acknowledged.len() > 100,
+            "{}: only {} writes acknowledged",
+            db.name,
+            acknowledged.len()
+        );
 
         let store = sanjeh_testkit::open(&db).await;
-        let stored: std::collections::HashSet<String> =
-            store.messages("K-1", true).await.unwrap().into_iter().map(|m| m.body).collect();
-        let lost: Vec<_> = acknowledged.iter().filter(|b| !stored.contains(*b)).collect();
-        assert!(lost.is_empty(), "{}: {} of {} acknowledged messages lost: {:?}", db.name, lost.len(), acknowledged.len(), &lost[..lost.len().min(5)]);
-        eprintln!("{}: {} acknowledged messages, all present after SIGKILL", db.name, acknowledged.len());
+        let stored: std::collections::HashSet<String> = store
+            .messages("K-1", true)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.body)
+            .collect();
+        let lost: Vec<_> = acknowledged
+            .iter()
+            .filter(|b| !stored.contains(*b))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "{}: {} of {} acknowledged messages lost: {:?}",
+            db.name,
+            lost.len(),
+            acknowledged.len(),
+            &lost[..lost.len().min(5)]
+        );
+        eprintln!(
+            "{}: {} acknowledged messages, all present after SIGKILL",
+            db.name,
+            acknowledged.len()
+        );
         store.close().await;
     }
 }

@@ -586,7 +586,12 @@ impl serde::Serialize for Event {
                 put!("status", status);
                 opt!("by", by);
             }
-            EventBody::TicketAssigned { ticket, agent, group, by } => {
+            EventBody::TicketAssigned {
+                ticket,
+                agent,
+                group,
+                by,
+            } => {
                 put!("ticket", ticket);
                 opt!("agent", agent);
                 opt!("group", group);
@@ -622,12 +627,20 @@ impl serde::Serialize for Event {
                 opt!("agent", e.agent);
                 opt!("comment", e.comment);
             }
-            EventBody::Vote { target, helpful, visitor } => {
+            EventBody::Vote {
+                target,
+                helpful,
+                visitor,
+            } => {
                 put!("target", target);
                 put!("helpful", helpful);
                 opt!("visitor", visitor);
             }
-            EventBody::CallQueued { call, queue, customer } => {
+            EventBody::CallQueued {
+                call,
+                queue,
+                customer,
+            } => {
                 put!("call", call);
                 opt!("queue", queue);
                 opt!("customer", customer);
@@ -637,7 +650,11 @@ impl serde::Serialize for Event {
                 opt!("agent", agent);
             }
             EventBody::CallAbandoned { call } => put!("call", call),
-            EventBody::CallEnded { call, hold_s, wrapup_s } => {
+            EventBody::CallEnded {
+                call,
+                hold_s,
+                wrapup_s,
+            } => {
                 put!("call", call);
                 if let Some(v) = hold_s {
                     put!("hold_s", v);
@@ -803,26 +820,18 @@ impl Fields {
         let Value::Array(items) = v else {
             return Err(FieldError::new(k, "expected an array of strings"));
         };
-        let mut tags = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Value::String(t) if !t.trim().is_empty() && t.len() <= 128 => {
-                    let t = t.trim().to_lowercase();
-                    if !tags.contains(&t) {
-                        tags.push(t);
-                    }
-                }
-                other => {
-                    return Err(FieldError::new(
-                        k,
-                        format!(
-                            "each tag must be a non-empty string of at most 128 bytes, got {other}"
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(Some(tags))
+        let strings = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(t) => Ok(t),
+                other => Err(FieldError::new(
+                    format!("{k}[{i}]"),
+                    format!("expected a string, got {other}"),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::vocab::normalize_tags(k, strings).map(Some)
     }
 
     fn opt_ids(&mut self, k: &str) -> Result<Option<Vec<Id>>, FieldError> {

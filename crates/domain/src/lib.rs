@@ -6,6 +6,7 @@
 pub mod command;
 pub mod error;
 pub mod event;
+pub mod explain;
 pub mod facts;
 pub mod ids;
 pub mod ticket;
@@ -17,7 +18,7 @@ pub use event::{Event, EventBody, ParsedLine};
 pub use facts::{ReplyInterval, Solve, TicketFacts};
 pub use ids::Id;
 pub use ticket::{Mode, TicketState};
-pub use vocab::{Author, Channel, Kind, Priority, Status, SurveyKind};
+pub use vocab::{Author, Channel, Kind, Priority, Status, SurveyKind, normalize_tags};
 
 /// Milliseconds since the Unix epoch, UTC: how every instant is stored and computed on.
 pub type Millis = i64;

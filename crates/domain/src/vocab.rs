@@ -105,6 +105,29 @@ string_enum!(
     SurveyKind, "survey" { Csat = "csat", Nps = "nps", Ces = "ces" }
 );
 
+/// Normalizes a ticket's tags: trimmed, lower-cased, duplicates dropped, each 1–128 bytes.
+/// Live changes and replayed events both go through here, so they always agree. A bad tag is
+/// named by its position (`tags[2]`).
+pub fn normalize_tags(
+    field: &str,
+    raw: impl IntoIterator<Item = String>,
+) -> Result<Vec<String>, FieldError> {
+    let mut tags: Vec<String> = Vec::new();
+    for (i, t) in raw.into_iter().enumerate() {
+        let t = t.trim().to_lowercase();
+        if t.is_empty() || t.len() > 128 {
+            return Err(FieldError::new(
+                format!("{field}[{i}]"),
+                "each tag must be a non-empty string of at most 128 bytes",
+            ));
+        }
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    Ok(tags)
+}
+
 /// Who wrote a message or made a change: `agent:ID`, `customer:ID`, `bot:ID` or `system`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Author {

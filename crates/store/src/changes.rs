@@ -58,6 +58,8 @@ pub struct Committed {
     pub tickets: Vec<TicketState>,
     pub replies: Vec<ReplyInterval>,
     pub solves: Vec<Solve>,
+    /// Reopens: ticket and instant.
+    pub reopens: Vec<(Id, i64)>,
     pub activity: Vec<(Id, i64)>,
     /// Events other than ticket changes (surveys, calls, votes, costs…).
     pub events: Vec<Event>,
@@ -70,6 +72,7 @@ pub(crate) struct Mark {
     messages: usize,
     replies: usize,
     solves: usize,
+    reopens: usize,
     activity: usize,
     others: usize,
     undo: usize,
@@ -86,6 +89,7 @@ pub(crate) struct Changes {
     pub messages: Vec<MessageRow>,
     pub replies: Vec<(i64, ReplyInterval)>,
     pub solves: Vec<(i64, Solve)>,
+    pub reopens: Vec<(i64, Id, i64)>,
     pub activity: Vec<(i64, Id, i64)>,
     /// Non-ticket events, by sequence number and instant.
     pub others: Vec<(i64, i64, EventBody)>,
@@ -104,6 +108,7 @@ impl Changes {
             messages: Vec::new(),
             replies: Vec::new(),
             solves: Vec::new(),
+            reopens: Vec::new(),
             activity: Vec::new(),
             others: Vec::new(),
             undo: with_undo.then(Vec::new),
@@ -181,7 +186,14 @@ impl Changes {
             self.remember(id, Some(prior));
         }
         let state = self.tickets.get_mut(id).expect("checked above");
-        let Derived { reply, solve, .. } = state.apply(body, at, mode)?;
+        let Derived {
+            reply,
+            solve,
+            reopened,
+        } = state.apply(body, at, mode)?;
+        if reopened {
+            self.reopens.push((seq, id.clone(), at));
+        }
         if let EventBody::TicketMessage(m) = body {
             self.messages.push(MessageRow {
                 id: seq,
@@ -224,6 +236,7 @@ impl Changes {
             messages: self.messages.len(),
             replies: self.replies.len(),
             solves: self.solves.len(),
+            reopens: self.reopens.len(),
             activity: self.activity.len(),
             others: self.others.len(),
             undo: self.undo.as_ref().map_or(0, Vec::len),
@@ -237,6 +250,7 @@ impl Changes {
         self.messages.truncate(mark.messages);
         self.replies.truncate(mark.replies);
         self.solves.truncate(mark.solves);
+        self.reopens.truncate(mark.reopens);
         self.activity.truncate(mark.activity);
         self.others.truncate(mark.others);
         if let Some(undo) = &mut self.undo {
@@ -265,6 +279,11 @@ impl Changes {
             tickets: self.dirty_tickets().cloned().collect(),
             replies: self.replies.iter().map(|(_, r)| r.clone()).collect(),
             solves: self.solves.iter().map(|(_, s)| s.clone()).collect(),
+            reopens: self
+                .reopens
+                .iter()
+                .map(|(_, t, at)| (t.clone(), *at))
+                .collect(),
             activity: self
                 .activity
                 .iter()
@@ -285,6 +304,7 @@ impl Changes {
         self.messages.clear();
         self.replies.clear();
         self.solves.clear();
+        self.reopens.clear();
         self.activity.clear();
         self.others.clear();
         self.dirty.clear();

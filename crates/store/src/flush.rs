@@ -99,6 +99,11 @@ pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
                 .push_bind(s.agent.as_ref().map(Id::as_str)).push_bind(json_list(&s.tags));
         }, "");
 
+        insert_many!(t, "INSERT INTO reopens (seq, ticket, at) ", 3, c.reopens, |b, row| {
+            let (seq, ticket, at) = row;
+            b.push_bind(*seq).push_bind(ticket.as_str()).push_bind(*at);
+        }, "");
+
         insert_many!(t, "INSERT INTO agent_activity (seq, agent, at) ", 3, c.activity, |b, row| {
             let (seq, agent, at) = row;
             b.push_bind(*seq).push_bind(agent.as_str()).push_bind(*at);

@@ -139,7 +139,6 @@ pub struct IngestOptions<'a> {
     pub on_commit: Option<&'a (dyn Fn(Committed) + Sync)>,
 }
 
-
 /// Tickets kept in the working set between chunks; past this it is dropped and reloaded.
 const MAX_CACHED_TICKETS: usize = 200_000;
 
@@ -170,9 +169,18 @@ impl Store {
                 if let Some(chunk) = chunk {
                     let chunk = chunk?;
                     seen += chunk.len() as u64;
-                    added = fold_chunk(&mut tx, &mut changes, chunk, &mut unflushed_keys, &mut report).await?;
+                    added = fold_chunk(
+                        &mut tx,
+                        &mut changes,
+                        chunk,
+                        &mut unflushed_keys,
+                        &mut report,
+                    )
+                    .await?;
                 }
-                let commit_due = options.commit_every.is_some_and(|n| since_commit + added >= n);
+                let commit_due = options
+                    .commit_every
+                    .is_some_and(|n| since_commit + added >= n);
                 if last || commit_due || changes.events.len() >= FLUSH_EVENTS {
                     flush::flush(&mut tx, &changes).await?;
                     if options.on_commit.is_some() {
@@ -229,6 +237,7 @@ fn append(into: &mut Committed, more: Committed) {
     into.tickets.extend(more.tickets);
     into.replies.extend(more.replies);
     into.solves.extend(more.solves);
+    into.reopens.extend(more.reopens);
     into.activity.extend(more.activity);
     into.events.extend(more.events);
 }

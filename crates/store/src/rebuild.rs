@@ -17,6 +17,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("messages", "id"),
     ("reply_intervals", "seq"),
     ("solves", "seq"),
+    ("reopens", "seq"),
     ("agent_activity", "seq"),
     ("surveys", "seq"),
     ("calls", "id"),

@@ -13,7 +13,10 @@ fn id(field: &str, raw: String) -> Result<Id, StoreError> {
 
 impl Store {
     /// Every ticket with its facts, in creation order.
-    pub async fn scan_tickets(&self, mut f: impl FnMut(TicketState) + Send) -> Result<u64, StoreError> {
+    pub async fn scan_tickets(
+        &self,
+        mut f: impl FnMut(TicketState) + Send,
+    ) -> Result<u64, StoreError> {
         let mut n = 0;
         on_read!(self, p => {
             let sql = format!("{TICKET_SELECT} ORDER BY t.created_at, t.id");
@@ -28,7 +31,10 @@ impl Store {
     }
 
     /// Every reply interval (samples of reply time), in log order.
-    pub async fn scan_replies(&self, mut f: impl FnMut(ReplyInterval) + Send) -> Result<u64, StoreError> {
+    pub async fn scan_replies(
+        &self,
+        mut f: impl FnMut(ReplyInterval) + Send,
+    ) -> Result<u64, StoreError> {
         let mut n = 0;
         on_read!(self, p => {
             let mut rows = sqlx::query_as::<_, (String, i64, i64, String, bool)>(
@@ -58,8 +64,25 @@ impl Store {
         Ok(n)
     }
 
+    /// Every reopen: ticket and instant, in log order.
+    pub async fn scan_reopens(&self, mut f: impl FnMut(Id, i64) + Send) -> Result<u64, StoreError> {
+        let mut n = 0;
+        on_read!(self, p => {
+            let mut rows = sqlx::query_as::<_, (String, i64)>("SELECT ticket, at FROM reopens ORDER BY seq").fetch(p);
+            while let Some((ticket, at)) = rows.try_next().await? {
+                f(id("ticket", ticket)?, at);
+                n += 1;
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(n)
+    }
+
     /// Every agent action (reply, note, status change…): agent and instant, in log order.
-    pub async fn scan_agent_activity(&self, mut f: impl FnMut(Id, i64) + Send) -> Result<u64, StoreError> {
+    pub async fn scan_agent_activity(
+        &self,
+        mut f: impl FnMut(Id, i64) + Send,
+    ) -> Result<u64, StoreError> {
         let mut n = 0;
         on_read!(self, p => {
             let mut rows = sqlx::query_as::<_, (String, i64)>("SELECT agent, at FROM agent_activity ORDER BY seq").fetch(p);
@@ -74,7 +97,10 @@ impl Store {
 
     /// Every event that is not a ticket change (surveys, calls, votes, views, costs,
     /// opportunities, lifecycle, profiles), parsed, in log order.
-    pub async fn scan_other_events(&self, mut f: impl FnMut(Event) + Send) -> Result<u64, StoreError> {
+    pub async fn scan_other_events(
+        &self,
+        mut f: impl FnMut(Event) + Send,
+    ) -> Result<u64, StoreError> {
         let mut n = 0;
         on_read!(self, p => {
             let mut rows = sqlx::query_as::<_, (i64, String)>(

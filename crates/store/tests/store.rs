@@ -52,7 +52,9 @@ async fn replay_builds_state_and_facts_and_reimport_adds_nothing() {
         let again = import(&store, HISTORY).await.unwrap();
         assert_eq!((again.added, again.duplicates), (0, 15), "{}", db.name);
         assert_eq!(store.event_count().await.unwrap(), 15);
-        let doubled = import(&store, &format!("{HISTORY}{HISTORY}")).await.unwrap();
+        let doubled = import(&store, &format!("{HISTORY}{HISTORY}"))
+            .await
+            .unwrap();
         assert_eq!((doubled.added, doubled.duplicates), (0, 30));
 
         let t1 = store.ticket("T-1").await.unwrap().expect("T-1");
@@ -94,7 +96,9 @@ async fn replay_builds_state_and_facts_and_reimport_adds_nothing() {
 async fn a_line_repeated_within_one_file_is_one_event() {
     let db = common::fresh_sqlite();
     let store = common::open(&db).await;
-    let report = import(&store, &format!("{HISTORY}{HISTORY}")).await.unwrap();
+    let report = import(&store, &format!("{HISTORY}{HISTORY}"))
+        .await
+        .unwrap();
     assert_eq!((report.added, report.duplicates), (15, 15));
     store.close().await;
 }

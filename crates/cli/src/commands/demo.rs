@@ -33,13 +33,21 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> CliResult {
 }
 
 async fn build(store: &sanjeh_store::Store, args: &DemoArgs) -> CliResult {
-    let config = DemoConfig { tickets: args.tickets, seed: args.seed, ..DemoConfig::default() };
+    let config = DemoConfig {
+        tickets: args.tickets,
+        seed: args.seed,
+        ..DemoConfig::default()
+    };
     let (tx, rx) = mpsc::channel::<Chunk>(8);
     std::thread::spawn(move || {
         let mut chunk = Vec::with_capacity(CHUNK);
         for (i, event) in sanjeh_demo::generate(&config).enumerate() {
             chunk.push(Incoming::from_event(i as u64 + 1, event));
-            if chunk.len() == CHUNK && tx.blocking_send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() {
+            if chunk.len() == CHUNK
+                && tx
+                    .blocking_send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
+                    .is_err()
+            {
                 return;
             }
         }
@@ -47,7 +55,11 @@ async fn build(store: &sanjeh_store::Store, args: &DemoArgs) -> CliResult {
     });
     let bar = progress::counter("events");
     let started = Instant::now();
-    let options = IngestOptions { commit_every: Some(250_000), progress: Some(&|n| bar.set_position(n)), on_commit: None };
+    let options = IngestOptions {
+        commit_every: Some(250_000),
+        progress: Some(&|n| bar.set_position(n)),
+        on_commit: None,
+    };
     let report = store.ingest(rx, options).await?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();

@@ -14,12 +14,19 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> CliResult {
     let ImportFormat::Events = args.format;
     let store = super::open(settings, Durability::Normal).await?;
     let (reader, bar): (Box<dyn BufRead + Send>, _) = if args.file.as_os_str() == "-" {
-        (Box::new(BufReader::new(std::io::stdin())), progress::counter("bytes"))
+        (
+            Box::new(BufReader::new(std::io::stdin())),
+            progress::counter("bytes"),
+        )
     } else {
-        let file = std::fs::File::open(&args.file)
-            .map_err(|e| super::CliError::Usage(format!("cannot open {}: {e}", args.file.display())))?;
+        let file = std::fs::File::open(&args.file).map_err(|e| {
+            super::CliError::Usage(format!("cannot open {}: {e}", args.file.display()))
+        })?;
         let bar = progress::bytes(file.metadata()?.len());
-        (Box::new(BufReader::with_capacity(1 << 20, bar.wrap_read(file))), bar)
+        (
+            Box::new(BufReader::with_capacity(1 << 20, bar.wrap_read(file))),
+            bar,
+        )
     };
     let started = Instant::now();
     let result = store.import_reader(reader, IngestOptions::default()).await;

@@ -3,6 +3,7 @@
 mod admin;
 mod backup;
 mod demo;
+mod explain;
 mod export;
 mod import;
 mod serve;
@@ -43,11 +44,15 @@ pub async fn run(command: Command, settings: Settings) -> CliResult {
         Command::Export(args) => export::run(&settings, &args).await,
         Command::Admin(cmd) => admin::run(&settings, cmd).await,
         Command::Backup(args) => backup::run(&settings, &args).await,
+        Command::Explain(args) => explain::run(&settings, &args).await,
     }
 }
 
 /// Opens the configured store (migrations run here).
 pub(crate) async fn open(settings: &Settings, durability: Durability) -> Result<Store, CliError> {
-    let options = StoreOptions { durability, ..StoreOptions::default() };
+    let options = StoreOptions {
+        durability,
+        ..StoreOptions::default()
+    };
     Ok(Store::connect(&settings.database_url, &options).await?)
 }

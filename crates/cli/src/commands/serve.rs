@@ -13,13 +13,21 @@ pub async fn run(settings: &Settings) -> CliResult {
 /// Serves `store` on the configured address; prints the URL once listening.
 pub async fn serve(store: Store, settings: &Settings) -> CliResult {
     let writer = Writer::start(store.clone(), None);
-    let state = AppState::new(store.clone(), writer, WebOptions { max_body_bytes: settings.max_body_bytes });
+    let state = AppState::new(
+        store.clone(),
+        writer,
+        WebOptions {
+            max_body_bytes: settings.max_body_bytes,
+        },
+    );
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| CliError::Usage(format!("cannot listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), database = %store.display_url(), "serving");
-    println!("Sanjeh is serving on http://{addr}/ (API under http://{addr}/api/v1, health at /healthz)");
+    println!(
+        "Sanjeh is serving on http://{addr}/ (API under http://{addr}/api/v1, health at /healthz)"
+    );
     sanjeh_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(())

@@ -7,7 +7,7 @@
 //!   one tag, the share in which the agent solved a tag (topic) for the first time ever.
 //! - **ranking** (`top_agents`): see [`rank`].
 
-use super::{per_scope, ticket_attrs};
+use super::{Merge, Totals, finish_cells, ticket_attrs};
 use crate::bands::Better;
 use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
@@ -24,7 +24,8 @@ struct Sessions {
 
 pub fn run_sessions<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let p = ctx.period;
-    let mut slices: Vec<Slice<Sessions>> = per_scope(scopes, p);
+    let plan = Totals::plan(scopes);
+    let mut slices: Vec<Slice<Sessions>> = plan.slices(scopes, p, Sessions::default);
     for slice in &mut slices {
         slice.begin(&Attrs::default());
     }
@@ -47,7 +48,10 @@ pub fn run_sessions<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
             }
         }
     }
-    finish(slices, |a| Kpis { resolved_per_session: Some(Rate::new(a.solves, a.sessions)), ..Kpis::default() })
+    finish(plan, scopes, slices, |a| Kpis {
+        resolved_per_session: Some(Rate::new(a.solves, a.sessions)),
+        ..Kpis::default()
+    })
 }
 
 #[derive(Default)]
@@ -60,7 +64,8 @@ pub fn run_learning<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
     let ds = ctx.ds;
     let s = &ds.solves;
     let p = ctx.period;
-    let mut slices: Vec<Slice<Learning>> = per_scope(scopes, p);
+    let plan = Totals::plan(scopes);
+    let mut slices: Vec<Slice<Learning>> = plan.slices(scopes, p, Learning::default);
     for i in 0..s.len() {
         if s.agent[i] == 0 || s.tag_set[i] == 0 || !p.contains(s.at[i]) {
             continue;
@@ -76,11 +81,27 @@ pub fn run_learning<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
             });
         }
     }
-    finish(slices, |a| Kpis { learning_rate: Some(Rate::new(a.firsts, a.solves)), ..Kpis::default() })
+    finish(plan, scopes, slices, |a| Kpis { learning_rate: Some(Rate::new(a.firsts, a.solves)), ..Kpis::default() })
 }
 
-fn finish<A: Default>(slices: Vec<Slice<A>>, f: impl Fn(&A) -> Kpis) -> FamilyOut {
-    slices.into_iter().map(|s| s.finish().into_iter().map(|(k, a)| (k, f(&a))).collect()).collect()
+fn finish<A: Merge + Default>(plan: Totals, scopes: &[Option<&Keyer>], slices: Vec<Slice<A>>, f: impl Fn(&A) -> Kpis) -> FamilyOut {
+    let mut cells: Vec<Vec<(Key, A)>> = slices.into_iter().map(Slice::finish).collect();
+    plan.merge(&mut cells, scopes);
+    finish_cells(cells, scopes, None, |a| f(&a))
+}
+
+impl Merge for Sessions {
+    fn merge(&mut self, o: &Sessions) {
+        self.sessions += o.sessions;
+        self.solves += o.solves;
+    }
+}
+
+impl Merge for Learning {
+    fn merge(&mut self, o: &Learning) {
+        self.firsts += o.firsts;
+        self.solves += o.solves;
+    }
 }
 
 /// The measures an agent is ranked on, with their direction.

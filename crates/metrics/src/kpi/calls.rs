@@ -8,13 +8,13 @@
 //! under channel phone, their queue as group, the answering agent and the caller's
 //! organization.
 
-use super::{customer_org, per_scope};
+use super::{Merge, Totals, customer_org, finish_cells, union_of};
 use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Abandonment, Duration, Kpis, Rate};
 use crate::percentile::Samples;
 use crate::period::DurationClock;
-use crate::slicing::{Attrs, Keyer, Slice};
+use crate::slicing::{Attrs, Key, Keyer, Slice};
 use crate::table::events::NEVER;
 use crate::table::tickets::channel_code;
 use sanjeh_domain::Channel;
@@ -53,7 +53,9 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let c = &ds.events.calls;
     let p = ctx.period;
     let level_ms = ctx.req.service_level_s.saturating_mul(1000);
-    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p);
+    let plan = Totals::plan(scopes);
+    let counting = || Acc { speed: Samples::count_only(), handle: Samples::count_only(), ..Acc::default() };
+    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, counting);
     for row in 1..c.len() {
         let queued = c.queued[row];
         let in_queue = queued != NEVER && p.contains(queued);
@@ -83,23 +85,30 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
             }
         }
     }
-    slices
-        .into_iter()
-        .map(|s| {
-            s.finish()
-                .into_iter()
-                .map(|(k, mut a)| {
-                    let kpis = Kpis {
-                        abandonment_rate: Some(Abandonment { rate: Rate::new(a.abandoned, a.queued), under_5s: a.short }),
-                        speed_of_answer: Some(Duration::from_samples(&mut a.speed)),
-                        service_level: Some(Rate::new(a.within, a.queued)),
-                        handle_time_calls: Some(Duration::from_samples(&mut a.handle)),
-                        raw: crate::output::Raw { calls_queued: Some(a.queued), ..Default::default() },
-                        ..Kpis::default()
-                    };
-                    (k, kpis)
-                })
-                .collect()
-        })
-        .collect()
+    let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
+    plan.merge(&mut cells, scopes);
+    let totals = plan.partition().map(|g| Kpis {
+        speed_of_answer: Some(union_of(&mut cells[g], |a| vec![&mut a.speed])),
+        handle_time_calls: Some(union_of(&mut cells[g], |a| vec![&mut a.handle])),
+        ..Kpis::default()
+    });
+    finish_cells(cells, scopes, totals, |mut a| Kpis {
+        abandonment_rate: Some(Abandonment { rate: Rate::new(a.abandoned, a.queued), under_5s: a.short }),
+        speed_of_answer: Some(Duration::from_samples(&mut a.speed)),
+        service_level: Some(Rate::new(a.within, a.queued)),
+        handle_time_calls: Some(Duration::from_samples(&mut a.handle)),
+        raw: crate::output::Raw { calls_queued: Some(a.queued), ..Default::default() },
+        ..Kpis::default()
+    })
+}
+
+impl Merge for Acc {
+    fn merge(&mut self, o: &Acc) {
+        self.queued += o.queued;
+        self.abandoned += o.abandoned;
+        self.short += o.short;
+        self.within += o.within;
+        self.speed.add_counts(&o.speed);
+        self.handle.add_counts(&o.handle);
+    }
 }

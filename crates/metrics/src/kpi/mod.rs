@@ -19,7 +19,7 @@ use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
 use crate::period::DurationClock;
 use crate::request::Dimension;
-use crate::output::Duration;
+use crate::output::{Duration, Kpis};
 use crate::percentile::Samples;
 use crate::period::Period;
 use crate::slicing::{Attrs, Key, Keyer, Slice};
@@ -193,6 +193,32 @@ impl Totals {
 /// Accumulators whose counts add up (samples are summarised from the cells instead).
 pub trait Merge {
     fn merge(&mut self, other: &Self);
+}
+
+/// Turns every scope's cells into KPIs with `f`; the totals then take what `totals` holds
+/// (their durations summarised from a partition's cells).
+pub fn finish_cells<A>(
+    cells: Vec<Vec<(Key, A)>>,
+    scopes: &[Option<&Keyer>],
+    totals: Option<Kpis>,
+    f: impl Fn(A) -> Kpis,
+) -> FamilyOut {
+    cells
+        .into_iter()
+        .zip(scopes)
+        .map(|(scope_cells, scope)| {
+            scope_cells
+                .into_iter()
+                .map(|(k, a)| {
+                    let mut kpis = f(a);
+                    if let (None, Some(t)) = (scope, &totals) {
+                        kpis.absorb(t.clone());
+                    }
+                    (k, kpis)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The duration of the union of the samples `pick` names in every cell.

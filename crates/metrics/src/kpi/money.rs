@@ -8,11 +8,11 @@
 //! January report and half in a report of its first half-month. A one-off cost counts in the
 //! period containing its instant.
 
-use super::{per_scope, ticket_attrs};
+use super::{Merge, Totals, finish_cells, per_scope, ticket_attrs};
 use crate::engine::{Ctx, FamilyOut, currency_map, money};
 use crate::output::{Kpis, Money, Raw};
 use crate::period::{DurationClock, add_calendar};
-use crate::slicing::{Attrs, Keyer, Slice};
+use crate::slicing::{Attrs, Key, Keyer, Slice};
 use crate::table::events::{CostEntry, CostPeriod};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -77,7 +77,8 @@ pub fn run_costs<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> F
 
 pub fn run_revenue<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let ds = ctx.ds;
-    let mut slices: Vec<Slice<BTreeMap<u32, Decimal>>> = per_scope(scopes, ctx.period);
+    let plan = Totals::plan(scopes);
+    let mut slices: Vec<Slice<Revenue>> = plan.slices(scopes, ctx.period, Revenue::default);
     for o in &ds.events.opportunities.entries {
         if !o.won || !ctx.period.contains(o.at) {
             continue;
@@ -85,25 +86,30 @@ pub fn run_revenue<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) ->
         let attrs = ticket_attrs(ds, o.ticket);
         for slice in &mut slices {
             slice.begin(&attrs);
-            slice.at(o.agent, o.at, |acc, _| *acc.entry(o.currency).or_default() += o.amount);
+            slice.at(o.agent, o.at, |acc, _| *acc.0.entry(o.currency).or_default() += o.amount);
         }
     }
-    slices
-        .into_iter()
-        .map(|s| {
-            s.finish()
-                .into_iter()
-                .map(|(k, acc)| {
-                    let revenue = currency_map(ds, acc);
-                    let rounded = revenue.iter().map(|(c, v)| (c.clone(), money(*v))).collect();
-                    let kpis = Kpis {
-                        support_revenue: Some(Money { value: rounded, band: None }),
-                        raw: Raw { revenue: Some(revenue), ..Raw::default() },
-                        ..Kpis::default()
-                    };
-                    (k, kpis)
-                })
-                .collect()
-        })
-        .collect()
+    let mut cells: Vec<Vec<(Key, Revenue)>> = slices.into_iter().map(Slice::finish).collect();
+    plan.merge(&mut cells, scopes);
+    finish_cells(cells, scopes, None, |acc| {
+        let revenue = currency_map(ds, acc.0);
+        let rounded = revenue.iter().map(|(c, v)| (c.clone(), money(*v))).collect();
+        Kpis {
+            support_revenue: Some(Money { value: rounded, band: None }),
+            raw: Raw { revenue: Some(revenue), ..Raw::default() },
+            ..Kpis::default()
+        }
+    })
+}
+
+/// Won amounts per currency.
+#[derive(Default)]
+struct Revenue(BTreeMap<u32, Decimal>);
+
+impl Merge for Revenue {
+    fn merge(&mut self, o: &Revenue) {
+        for (c, v) in &o.0 {
+            *self.0.entry(*c).or_default() += *v;
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! from the earliest unanswered customer message (or the creation of an inbound ticket) to the
 //! reply. Filed under the replying agent and the ticket's other dimensions.
 
-use super::{Totals, ticket_attrs, union_of};
+use super::{Totals, finish_cells, ticket_attrs, union_of};
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Duration, Kpis};
 use crate::percentile::Samples;
@@ -29,21 +29,11 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
     }
     let mut cells: Vec<Vec<(Key, Samples)>> = slices.into_iter().map(Slice::finish).collect();
-    let totals = plan.partition().map(|g| union_of(&mut cells[g], |s| vec![s]));
-    cells
-        .into_iter()
-        .zip(scopes)
-        .map(|(scope_cells, scope)| {
-            scope_cells
-                .into_iter()
-                .map(|(k, mut v)| {
-                    let d = match (scope, &totals) {
-                        (None, Some(d)) => d.clone(),
-                        _ => Duration::from_samples(&mut v),
-                    };
-                    (k, Kpis { reply_time: Some(d), ..Kpis::default() })
-                })
-                .collect()
-        })
-        .collect()
+    let totals = plan
+        .partition()
+        .map(|g| Kpis { reply_time: Some(union_of(&mut cells[g], |s| vec![s])), ..Kpis::default() });
+    finish_cells(cells, scopes, totals, |mut v| Kpis {
+        reply_time: Some(Duration::from_samples(&mut v)),
+        ..Kpis::default()
+    })
 }

@@ -8,11 +8,11 @@
 //! as in Zendesk). An answer files under its ticket's dimensions and under the agent it names,
 //! else the ticket's solver, else its assignee (Zendesk credits the assignee).
 
-use super::{customer_org, per_scope, ticket_attrs};
+use super::{Merge, Totals, customer_org, finish_cells, ticket_attrs};
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Ces, Kpis, Nps, Rate};
 use crate::period::DurationClock;
-use crate::slicing::{Attrs, Keyer, Slice};
+use crate::slicing::{Attrs, Key, Keyer, Slice};
 use crate::table::events::{SCORE_GOOD, survey_code};
 use sanjeh_domain::SurveyKind;
 
@@ -40,7 +40,8 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let p = ctx.period;
     let (csat, nps, ces) =
         (survey_code(SurveyKind::Csat), survey_code(SurveyKind::Nps), survey_code(SurveyKind::Ces));
-    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p);
+    let plan = Totals::plan(scopes);
+    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::default);
     for i in 0..s.len() {
         if !s.live[i] || !p.contains(s.at[i]) {
             continue;
@@ -75,10 +76,22 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
             });
         }
     }
-    slices
-        .into_iter()
-        .map(|s| s.finish().into_iter().map(|(k, a)| (k, finish(&a))).collect())
-        .collect()
+    let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
+    plan.merge(&mut cells, scopes);
+    finish_cells(cells, scopes, None, |a| finish(&a))
+}
+
+impl Merge for Acc {
+    fn merge(&mut self, o: &Acc) {
+        self.csat_yes += o.csat_yes;
+        self.csat_n += o.csat_n;
+        self.promoters += o.promoters;
+        self.passives += o.passives;
+        self.detractors += o.detractors;
+        self.ces_sum += o.ces_sum;
+        self.ces_high += o.ces_high;
+        self.ces_n += o.ces_n;
+    }
 }
 
 fn finish(a: &Acc) -> Kpis {

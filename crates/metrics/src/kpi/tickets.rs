@@ -16,7 +16,7 @@
 //! Zendesk's solved-ticket counts do).
 
 use super::calls::{call_attrs, call_handle_ms};
-use super::{Merge, Totals, ticket_attrs, union_of};
+use super::{Merge, Totals, finish_cells, ticket_attrs, union_of};
 use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
 use crate::history::Interval;
@@ -122,7 +122,9 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let t = &ds.tickets;
     let p = ctx.period;
     let window = ctx.req.repeat_window_days.saturating_mul(DAY_MS);
+    let t0 = std::time::Instant::now();
     let repeats = repeat_bits(ds, p, window);
+    let t1 = std::time::Instant::now();
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::counting_only);
     let mut intervals: Vec<Interval> = Vec::with_capacity(4);
@@ -241,6 +243,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
     }
 
+    let t2 = std::time::Instant::now();
     // Calls join tickets in `handle_time`: talk (including hold) plus wrap-up.
     let calls = &ds.events.calls;
     for row in 1..calls.len() {
@@ -256,13 +259,15 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
     }
 
+    let t3 = std::time::Instant::now();
     let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
     plan.merge(&mut cells, scopes);
     // The totals' durations come from the partition's cells.
     let totals = plan.partition().map(|g| {
+        let unreplied = scopes.iter().position(Option::is_none).map_or(0, |t| cells[t][0].1.unreplied);
         let c = &mut cells[g];
         Kpis {
-            first_reply_time: Some(union_of(c, |a| vec![&mut a.frt])),
+            first_reply_time: Some(union_of(c, |a| vec![&mut a.frt]).excluding(unreplied)),
             first_resolution_time: Some(union_of(c, |a| vec![&mut a.first_res])),
             full_resolution_time: Some(union_of(c, |a| vec![&mut a.full_res])),
             handle_time: Some(union_of(c, |a| vec![&mut a.handle, &mut a.call_handle])),
@@ -271,24 +276,11 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
             ..Kpis::default()
         }
     });
-    cells
-        .into_iter()
-        .zip(scopes)
-        .map(|(scope_cells, scope)| {
-            scope_cells
-                .into_iter()
-                .map(|(k, a)| {
-                    let unreplied = a.unreplied;
-                    let mut kpis = finish(ctx, a);
-                    if let (None, Some(d)) = (scope, &totals) {
-                        kpis.absorb(d.clone());
-                        kpis.first_reply_time = kpis.first_reply_time.map(|d| d.excluding(unreplied));
-                    }
-                    (k, kpis)
-                })
-                .collect()
-        })
-        .collect()
+    let r = finish_cells(cells, scopes, totals, |a| finish(ctx, a));
+    if std::env::var_os("SANJEH_METRICS_TIMING").is_some() {
+        eprintln!("  tickets: repeat {:?} loop {:?} calls {:?} finish {:?}", t1 - t0, t2 - t1, t3 - t2, t3.elapsed());
+    }
+    r
 }
 
 fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {

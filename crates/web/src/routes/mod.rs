@@ -155,23 +155,9 @@ pub(crate) fn email(raw: String) -> Result<String, FieldError> {
     }
 }
 
-/// Tags as the interchange format normalizes them (trimmed, lowercase, no duplicates,
-/// 1–128 bytes each), so a live change and its replay agree.
+/// Tags as the interchange format normalizes them, so a live change and its replay agree.
 pub(crate) fn tags(raw: Vec<String>) -> Result<Vec<String>, FieldError> {
-    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
-    for (i, t) in raw.into_iter().enumerate() {
-        let t = t.trim().to_lowercase();
-        if t.is_empty() || t.len() > 128 {
-            return Err(FieldError::new(
-                format!("tags[{i}]"),
-                "each tag must be a non-empty string of at most 128 bytes",
-            ));
-        }
-        if !tags.contains(&t) {
-            tags.push(t);
-        }
-    }
-    Ok(tags)
+    sanjeh_domain::normalize_tags("tags", raw)
 }
 
 /// A list of identifiers from a request field (`groups[2]` names a bad one).
