@@ -71,7 +71,8 @@ fn main() {
     let start: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
     let end: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
     let t0 = Instant::now();
-    let ds = build(n, start.as_millisecond(), end.as_millisecond());
+    let mut ds = build(n, start.as_millisecond(), end.as_millisecond());
+    ds.shrink_to_fit();
     let built = t0.elapsed();
     let stats = ds.stats();
     println!("dataset: {stats:?}");
@@ -81,6 +82,11 @@ fn main() {
     req.by = vec![Dimension::Month, Dimension::Channel];
     req.also_by = vec![vec![Dimension::Agent]];
     req.compare_previous = true;
+    if std::env::var_os("FAMILIES").is_some() {
+        for (name, ms) in sanjeh_metrics::family_timings(&ds, &req, runs) {
+            println!("  {name:<12} {ms:8.1} ms");
+        }
+    }
     let mut times = Vec::new();
     let mut rows = 0;
     for _ in 0..runs.max(1) {

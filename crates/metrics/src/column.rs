@@ -49,9 +49,9 @@ impl OffsetColumn {
         }
     }
 
-    #[inline]
-    pub fn is_some(&self, row: u32) -> bool {
-        self.narrow[row as usize] != ABSENT
+    pub fn shrink_to_fit(&mut self) {
+        self.narrow.shrink_to_fit();
+        self.wide.shrink_to_fit();
     }
 }
 

@@ -249,9 +249,31 @@ impl Dataset {
         row as usize
     }
 
+    /// Gives back the memory that growth left unused: call after a bulk load (a growing
+    /// vector may hold up to twice what it uses).
+    pub fn shrink_to_fit(&mut self) {
+        self.tickets.shrink_to_fit();
+        let r = &mut self.replies;
+        r.at.shrink_to_fit();
+        r.wait.shrink_to_fit();
+        r.ticket.shrink_to_fit();
+        r.agent.shrink_to_fit();
+        let s = &mut self.solves;
+        s.at.shrink_to_fit();
+        s.ticket.shrink_to_fit();
+        s.agent.shrink_to_fit();
+        s.tag_set.shrink_to_fit();
+        s.new_topics.shrink_to_fit();
+        for t in &mut self.timelines {
+            t.sessions.shrink_to_fit();
+            t.solves.shrink_to_fit();
+        }
+        self.events.shrink_to_fit();
+    }
+
     pub fn stats(&self) -> DatasetStats {
         DatasetStats {
-            tickets: (0..self.tickets.rows() as u32).filter(|&r| self.tickets.is_present(r)).count(),
+            tickets: self.tickets.rows.iter().filter(|t| t.is_present()).count(),
             replies: self.replies.len(),
             solves: self.solves.len(),
             agents: self.names.agents.len() - 1,

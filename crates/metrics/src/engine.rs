@@ -95,11 +95,7 @@ pub fn compute<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C, p
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some((family, ctx, scopes)) = tasks.get(i) else { break };
-            let t0 = std::time::Instant::now();
             let out = family.run(ctx, scopes);
-            if std::env::var_os("SANJEH_METRICS_TIMING").is_some() {
-                eprintln!("{family:?} main={} scopes={} {:?}", ctx.main, scopes.len(), t0.elapsed());
-            }
             *results[i].lock().expect("no panics while holding") = Some(out);
         }
     };
@@ -154,6 +150,41 @@ pub fn compute<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C, p
         })
         .collect();
     Computed { keyers, totals, rows, previous }
+}
+
+/// For benchmarks: the best of `reps` single-threaded runs of each family over the report's
+/// groupings, in milliseconds.
+pub fn family_timings<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C, reps: usize) -> Vec<(String, f64)> {
+    let period = Period { from: millis(req.from), to: millis(req.to).max(millis(req.from)) };
+    let n = &ds.names;
+    let card = Cardinalities { groups: n.groups.len(), agents: n.agents.len(), orgs: n.orgs.len(), tags: n.tags.len() };
+    let keyers: Vec<Keyer> =
+        req.groupings().iter().map(|g| Keyer::new(g, period, &req.tz, req.week_start, card)).collect();
+    let t = std::time::Instant::now();
+    let history = History::build(ds);
+    let mut out = vec![("history".to_owned(), t.elapsed().as_secs_f64() * 1000.0)];
+    let t = std::time::Instant::now();
+    let mut sum = 0i64;
+    for row in 0..ds.tickets.len() as u32 {
+        let tk = ds.tickets.get(row);
+        sum += tk.created + i64::from(tk.assignee) + ds.tickets.first_reply_at(row).unwrap_or(0);
+    }
+    std::hint::black_box(sum);
+    out.push(("scan".to_owned(), t.elapsed().as_secs_f64() * 1000.0));
+    let ctx = Ctx { ds, req, period, clock, history: &history, now: millis(req.now), main: true };
+    for f in Family::ALL {
+        let mut scopes = vec![None];
+        scopes.extend(keyers.iter().filter(|k| k.dims.iter().all(|&d| f.supports(d))).map(Some));
+        let best = (0..reps.max(1))
+            .map(|_| {
+                let t = std::time::Instant::now();
+                std::hint::black_box(f.run(&ctx, &scopes));
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .fold(f64::INFINITY, f64::min);
+        out.push((format!("{f:?}"), best));
+    }
+    out
 }
 
 /// KPIs made of other families' results: self-service ratio, cost per contact and per call,

@@ -13,7 +13,6 @@
 //! counted apart as `inferred`.
 
 use crate::dataset::Dataset;
-use hashbrown::HashMap;
 
 /// Open-ended intervals close here.
 pub const FOREVER: i64 = i64::MAX;
@@ -31,7 +30,9 @@ pub struct Interval {
 #[derive(Default)]
 pub struct History {
     intervals: Vec<Interval>,
-    index: HashMap<u32, (u32, u32)>,
+    /// `intervals[offsets[row]..offsets[row + 1]]` are the row's (a dense index: reports read
+    /// rows in order, and a hash lookup per reopened ticket costs a cache miss each).
+    offsets: Vec<u32>,
 }
 
 impl History {
@@ -41,39 +42,43 @@ impl History {
         if t.reopened_count == 0 {
             return h;
         }
-        let rows = t.rows();
-        let mut reopened = vec![0u64; rows.div_ceil(64)];
-        for row in 0..rows as u32 {
-            if t.is_present(row) && t.reopens[row as usize] > 0 {
-                reopened[row as usize / 64] |= 1 << (row % 64);
-            }
-        }
-        let mut solves: HashMap<u32, Vec<i64>> = HashMap::new();
-        for (i, &row) in ds.solves.ticket.iter().enumerate() {
-            if reopened[row as usize / 64] & (1 << (row % 64)) != 0 {
-                solves.entry(row).or_default().push(ds.solves.at[i]);
-            }
-        }
+        let rows = t.len();
+        let reopened = |row: u32| {
+            let tk = t.get(row);
+            tk.is_present() && tk.reopens > 0
+        };
+        let mut solves: Vec<(u32, i64)> = ds
+            .solves
+            .ticket
+            .iter()
+            .zip(&ds.solves.at)
+            .filter(|&(&row, _)| reopened(row))
+            .map(|(&row, &at)| (row, at))
+            .collect();
+        solves.sort_unstable();
         let none = Vec::new();
+        let mut next = 0;
+        h.offsets.reserve(rows + 1);
+        h.offsets.push(0);
         for row in 0..rows as u32 {
-            if reopened[row as usize / 64] & (1 << (row % 64)) == 0 {
-                continue;
+            let start = next;
+            while next < solves.len() && solves[next].0 == row {
+                next += 1;
             }
-            let created = t.created[row as usize];
-            let mut s = solves.remove(&row).unwrap_or_default();
-            // The facts always know the first and last solve, even if a solve was not fed.
-            s.extend(t.first_solved.get(row, created));
-            s.extend(t.last_solved.get(row, created));
-            s.sort_unstable();
-            s.dedup();
-            let reopens = ds.reopen_times.get(&row).unwrap_or(&none);
-            let unsolved_now = crate::table::tickets::status_unsolved(t.status[row as usize]);
-            let merged = t.merged_at.get(&row).copied();
-            let start = h.intervals.len() as u32;
-            for iv in intervals(created, &s, reopens, unsolved_now, merged) {
-                h.intervals.push(iv);
+            if reopened(row) {
+                let tk = t.get(row);
+                let mut s: Vec<i64> = solves[start..next].iter().map(|x| x.1).collect();
+                // The facts always know the first and last solve, even if a solve was not fed.
+                s.extend(t.first_solved_at(row));
+                s.extend(t.last_solved_at(row));
+                s.sort_unstable();
+                s.dedup();
+                let reopens = ds.reopen_times.get(&row).unwrap_or(&none);
+                let unsolved_now = crate::table::tickets::status_unsolved(tk.status());
+                let merged = t.merged_at.get(&row).copied();
+                h.intervals.extend(intervals(tk.created, &s, reopens, unsolved_now, merged));
             }
-            h.index.insert(row, (start, h.intervals.len() as u32 - start));
+            h.offsets.push(h.intervals.len() as u32);
         }
         h
     }
@@ -82,21 +87,19 @@ impl History {
     #[inline]
     pub fn each_unsolved(&self, ds: &Dataset, row: u32, mut f: impl FnMut(Interval)) {
         let t = &ds.tickets;
-        let r = row as usize;
-        if t.reopens[r] > 0 {
-            if let Some(&(start, len)) = self.index.get(&row) {
-                for iv in &self.intervals[start as usize..(start + len) as usize] {
-                    f(*iv);
-                }
-                return;
+        let tk = t.get(row);
+        if tk.reopens > 0 && !self.offsets.is_empty() {
+            let (a, b) = (self.offsets[row as usize], self.offsets[row as usize + 1]);
+            for iv in &self.intervals[a as usize..b as usize] {
+                f(*iv);
             }
+            return;
         }
-        let created = t.created[r];
-        let mut close = t.first_solved.get(row, created).unwrap_or(FOREVER);
-        if t.is_merged(row) {
+        let mut close = t.first_solved_at(row).unwrap_or(FOREVER);
+        if tk.is_merged() {
             close = close.min(t.merged_at.get(&row).copied().unwrap_or(FOREVER));
         }
-        f(Interval { open: created, close, inferred: false });
+        f(Interval { open: tk.created, close, inferred: false });
     }
 
     /// Whether a present ticket is unsolved at `at`, and whether that was inferred.

@@ -58,6 +58,11 @@ pub fn report_with_clock<C: DurationClock>(ds: &Dataset, req: &ReportRequest, cl
     engine::report(ds, req, clock)
 }
 
+#[doc(hidden)]
+pub fn family_timings(ds: &Dataset, req: &ReportRequest, reps: usize) -> Vec<(String, f64)> {
+    engine::family_timings(ds, req, &CalendarClock, reps)
+}
+
 /// The agents active in the period, ranked with `weights` (see `docs/metrics.md`).
 pub fn top_agents(ds: &Dataset, req: &ReportRequest, weights: &RankWeights) -> Vec<AgentRow> {
     use kpi::Family;

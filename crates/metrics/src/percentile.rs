@@ -13,7 +13,6 @@
 //! percent of them) and selects within. The samples of several cells can be summarised as one
 //! set without copying them (a report's totals from the cells of one of its groupings).
 
-static NOPUSH: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 /// Summary of a set of millisecond samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {
@@ -35,9 +34,10 @@ pub struct Samples {
     narrow: Vec<u32>,
     /// Samples of 2³² ms or more: above every narrow one.
     wide: Vec<i64>,
-    n: u64,
-    sum: i128,
-    /// Counting only (the values are taken from other cells when summarising).
+    /// Count and sum of samples that are counted only (the values are taken from other cells
+    /// when summarising).
+    counted: u64,
+    counted_sum: i128,
     count_only: bool,
 }
 
@@ -50,26 +50,42 @@ impl Samples {
     #[inline]
     pub fn push(&mut self, v: i64) {
         let v = v.max(0);
-        self.n += 1;
-        self.sum += i128::from(v);
-        if self.count_only || *NOPUSH.get_or_init(|| std::env::var_os("NOPUSH").is_some()) {
-            if !self.count_only && self.narrow.is_empty() { self.narrow.push(0); }
-            return;
-        }
-        match u32::try_from(v) {
-            Ok(x) => self.narrow.push(x),
-            Err(_) => self.wide.push(v),
+        if self.count_only {
+            self.counted += 1;
+            self.counted_sum += i128::from(v);
+        } else if let Ok(x) = u32::try_from(v) {
+            self.narrow.push(x);
+        } else {
+            self.wide.push(v);
         }
     }
 
     pub fn len(&self) -> u64 {
-        self.n
+        self.counted + self.narrow.len() as u64 + self.wide.len() as u64
     }
 
-    /// Adds `other`'s count and sum (not its values).
+    /// Adds `other`'s count and sum (not its values) to count-only samples.
     pub fn add_counts(&mut self, other: &Samples) {
-        self.n += other.n;
-        self.sum += other.sum;
+        self.counted += other.len();
+        self.counted_sum += other.sum();
+    }
+
+    /// Takes in `other`'s samples (values moved when these keep values).
+    pub fn absorb(&mut self, other: &mut Samples) {
+        if self.count_only {
+            self.add_counts(other);
+        } else {
+            self.counted += other.counted;
+            self.counted_sum += other.counted_sum;
+            self.narrow.append(&mut other.narrow);
+            self.wide.append(&mut other.wide);
+        }
+    }
+
+    fn sum(&self) -> i128 {
+        // Summed when asked: cheaper than summing on every push.
+        let narrow: u64 = self.narrow.iter().map(|&x| u64::from(x)).sum();
+        self.counted_sum + i128::from(narrow) + self.wide.iter().map(|&x| i128::from(x)).sum::<i128>()
     }
 
     /// Summarises these samples.
@@ -82,11 +98,11 @@ impl Samples {
 /// values to give).
 pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
     let parts: Vec<&Samples> = parts.iter().map(|p| &**p).filter(|p| !p.count_only).collect();
-    let n: u64 = parts.iter().map(|p| p.n).sum();
+    let n: u64 = parts.iter().map(|p| p.len()).sum();
     if n == 0 {
         return None;
     }
-    let sum_ms = parts.iter().map(|p| p.sum).sum();
+    let sum_ms = parts.iter().map(|p| p.sum()).sum();
     let narrow_n: u64 = parts.iter().map(|p| p.narrow.len() as u64).sum();
     let (lo90, f90) = rank(n, 9, 10);
     let (lo50, f50) = rank(n, 1, 2);

@@ -61,9 +61,12 @@ pub struct Buckets {
     /// `2026-01-05` for a day or the first day of a week, `2026-01` for a month.
     pub labels: Vec<String>,
     /// A lookup table so finding an instant's bucket is O(1): `slots[k]` is the bucket holding
-    /// `starts[0] + (k << slot_shift)`.
-    slots: Vec<u32>,
+    /// `starts[0] + (k << slot_shift)` and the start of the next bucket.
+    slots: Vec<(u32, i64)>,
     slot_shift: u32,
+    /// No slot holds more than one bucket start (slots are shorter than buckets), so the
+    /// table's answer needs at most one step.
+    one_start_per_slot: bool,
 }
 
 impl Buckets {
@@ -75,6 +78,7 @@ impl Buckets {
             labels: vec![],
             slots: vec![],
             slot_shift: 0,
+            one_start_per_slot: false,
         };
         let from = Timestamp::from_millisecond(period.from).unwrap_or(Timestamp::MIN);
         let local = from.to_zoned(tz.clone()).date();
@@ -124,9 +128,11 @@ impl Buckets {
                 while i + 1 < self.starts.len() && self.starts[i + 1] <= t {
                     i += 1;
                 }
-                i as u32
+                (i as u32, self.starts.get(i + 1).copied().unwrap_or(i64::MAX))
             })
             .collect();
+        let slot_len = 1i64 << self.slot_shift;
+        self.one_start_per_slot = self.starts.windows(2).all(|w| w[1] - w[0] > slot_len);
     }
 
     /// The bucket holding `t`, for `t` inside the period.
@@ -137,9 +143,12 @@ impl Buckets {
             return None;
         }
         let k = ((t - base) as u64 >> self.slot_shift) as usize;
-        let mut i = *self.slots.get(k)? as usize;
-        while i + 1 < self.starts.len() && self.starts[i + 1] <= t {
-            i += 1;
+        let &(i, next) = self.slots.get(k)?;
+        let mut i = i as usize + usize::from(t >= next);
+        if !self.one_start_per_slot {
+            while i + 1 < self.starts.len() && self.starts[i + 1] <= t {
+                i += 1;
+            }
         }
         (t < self.ends[i]).then_some(i as u32)
     }

@@ -35,6 +35,8 @@ pub struct Keyer {
     strides: Vec<u64>,
     /// Number of possible keys, when small enough for a dense table.
     dense: Option<usize>,
+    /// Whether any dimension is neither time nor agent.
+    has_static: bool,
 }
 
 /// The largest number of possible keys given a dense table (4 bytes each).
@@ -79,7 +81,14 @@ impl Keyer {
             strides.push(if dense.is_some() { w } else { 0 });
             w = w.saturating_mul(n);
         }
-        Keyer { agent_pos: dims.iter().position(|&d| d == Dimension::Agent), dims: dims.to_vec(), time, strides, dense }
+        Keyer {
+            agent_pos: dims.iter().position(|&d| d == Dimension::Agent),
+            has_static: dims.iter().any(|&d| !d.is_time() && d != Dimension::Agent),
+            dims: dims.to_vec(),
+            time,
+            strides,
+            dense,
+        }
     }
 
     /// The dimension values packed in a key, in the grouping's order.
@@ -88,15 +97,20 @@ impl Keyer {
     }
 
     /// The key and dense-index parts of value `v` at position `i`.
-    #[inline]
+    #[inline(always)]
     fn part(&self, i: usize, v: u32) -> Part {
         Part { key: Key::from(v) << (32 * i), dense: u64::from(v) * self.strides[i] }
     }
 
     /// Appends the key parts of the static dimensions (all but time and agent) to `out`: one
     /// per tag when grouping by tag (a ticket with several tags counts in each).
+    #[inline]
     fn static_keys(&self, a: &Attrs, out: &mut Vec<Part>) {
         out.clear();
+        if !self.has_static {
+            out.push(Part::default());
+            return;
+        }
         let mut base = Part::default();
         let mut tag_pos = None;
         for (i, &d) in self.dims.iter().enumerate() {
@@ -124,7 +138,7 @@ impl Keyer {
 
     /// The key part of the agent and of the time bucket of `t` (`None` when `t` is in no bucket)
     /// and the end of that bucket's period.
-    #[inline]
+    #[inline(always)]
     fn moving(&self, agent: u32, t: i64, period_end: i64) -> Option<(Part, i64)> {
         let mut p = Part::default();
         let mut end = period_end;
@@ -211,25 +225,56 @@ impl<'k, A: Default> Slice<'k, A> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn cell(&mut self, part: Part) -> usize {
-        let new = self.keys.len() as u32;
-        let c = match &mut self.map {
-            CellMap::Total => return 0,
-            CellMap::Dense(t) => {
-                let slot = &mut t[part.dense as usize];
-                if *slot == u32::MAX {
-                    *slot = new;
-                }
-                *slot
-            }
-            CellMap::Sparse(m) => *m.entry(part.key).or_insert(new),
-        };
-        if c == new {
-            self.keys.push(part.key);
-            self.accs.push(A::default());
+        match &self.map {
+            CellMap::Total => 0,
+            CellMap::Dense(t) => match t[part.dense as usize] {
+                u32::MAX => self.new_cell(part),
+                c => c as usize,
+            },
+            CellMap::Sparse(m) => match m.get(&part.key) {
+                Some(&c) => c as usize,
+                None => self.new_cell(part),
+            },
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn new_cell(&mut self, part: Part) -> usize {
+        let c = self.keys.len() as u32;
+        match &mut self.map {
+            CellMap::Total => return 0,
+            CellMap::Dense(t) => t[part.dense as usize] = c,
+            CellMap::Sparse(m) => {
+                m.insert(part.key, c);
+            }
+        }
+        self.keys.push(part.key);
+        self.accs.push(A::default());
         c as usize
+    }
+
+    /// Folds another slice's cells (over other items of the same scope) into these.
+    pub fn absorb(&mut self, other: Slice<'k, A>, mut merge: impl FnMut(&mut A, A)) {
+        if self.keyer.is_none() {
+            if let Some((_, a)) = other.finish().into_iter().next() {
+                merge(&mut self.accs[0], a);
+            }
+            return;
+        }
+        for (key, a) in other.finish() {
+            let c = self.cell_of_key(key);
+            merge(&mut self.accs[c], a);
+        }
+    }
+
+    fn cell_of_key(&mut self, key: Key) -> usize {
+        let k = self.keyer.expect("a grouping");
+        let values = k.decode(key);
+        let part = values.iter().enumerate().fold(Part::default(), |p, (i, &v)| p.with(k.part(i, v)));
+        self.cell(part)
     }
 
     /// Feeds every cell the current item falls in, for an event at `t` credited to `agent`;

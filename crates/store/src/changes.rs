@@ -7,7 +7,7 @@ use sanjeh_domain::event::EventBody;
 use sanjeh_domain::ticket::Derived;
 use sanjeh_domain::{DomainError, Event, Id, Mode, ReplyInterval, Solve, TicketState, to_millis};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// The identity of an event in the log: its instant (8 bytes, big-endian, so keys of a
 /// time-ordered input land at the end of the index) and 8 bytes of SHA-256 over its source id,
@@ -102,9 +102,9 @@ impl Changes {
         Changes {
             next_seq,
             events: Vec::new(),
-            tickets: HashMap::new(),
+            tickets: HashMap::default(),
             dirty: Vec::new(),
-            dirty_set: HashSet::new(),
+            dirty_set: HashSet::default(),
             messages: Vec::new(),
             replies: Vec::new(),
             solves: Vec::new(),
@@ -149,8 +149,21 @@ impl Changes {
             ticket: event.body.ticket().map(|t| t.to_string()),
             payload,
         });
-        if !event.body.is_ticket_change() {
-            self.others.push((seq, at, event.body));
+        match event.body {
+            // The message moves into its row: bodies can be long.
+            EventBody::TicketMessage(m) => self.messages.push(MessageRow {
+                id: seq,
+                at,
+                author_kind: m.author.kind(),
+                author_id: m.author.id().cloned(),
+                public: m.public,
+                channel: m.channel.map(|c| c.as_str()),
+                source_id: m.message,
+                ticket: m.ticket,
+                body: m.body,
+            }),
+            body if !body.is_ticket_change() => self.others.push((seq, at, body)),
+            _ => {}
         }
         Ok(seq)
     }
@@ -194,19 +207,6 @@ impl Changes {
         if reopened {
             self.reopens.push((seq, id.clone(), at));
         }
-        if let EventBody::TicketMessage(m) = body {
-            self.messages.push(MessageRow {
-                id: seq,
-                ticket: m.ticket.clone(),
-                at,
-                author_kind: m.author.kind(),
-                author_id: m.author.id().cloned(),
-                public: m.public,
-                channel: m.channel.map(|c| c.as_str()),
-                source_id: m.message.clone(),
-                body: m.body.clone(),
-            });
-        }
         if let Some(r) = reply {
             self.replies.push((seq, r));
         }
@@ -224,7 +224,8 @@ impl Changes {
     }
 
     fn mark_dirty(&mut self, id: &Id) {
-        if self.dirty_set.insert(id.clone()) {
+        if !self.dirty_set.contains(id) {
+            self.dirty_set.insert(id.clone());
             self.dirty.push(id.clone());
         }
     }

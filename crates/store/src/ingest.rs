@@ -10,7 +10,7 @@ use crate::changes::{Changes, Committed, EventKey, event_key};
 use crate::error::{LineError, StoreError};
 use crate::{flush, load};
 use sanjeh_domain::{Event, Mode, to_millis};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::io::BufRead;
 use tokio::sync::mpsc;
 
@@ -160,7 +160,7 @@ impl Store {
         let mut seen = 0u64;
         let mut since_commit = 0u64;
         let mut pending = Committed::default();
-        let mut unflushed_keys = HashSet::new();
+        let mut unflushed_keys = HashSet::default();
         loop {
             let chunk = input.recv().await;
             let last = chunk.is_none();

@@ -6,7 +6,7 @@ use crate::changes::EventKey;
 use crate::error::StoreError;
 use crate::rows::{TICKET_SELECT, TicketRow};
 use sanjeh_domain::{Id, TicketState};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Ids per `IN (…)` list: well under both backends' bind-parameter limits.
 const IN_CHUNK: usize = 900;
@@ -55,7 +55,26 @@ pub(crate) async fn existing_keys(
     tx: &mut Tx,
     keys: &[EventKey],
 ) -> Result<HashSet<EventKey>, StoreError> {
-    let mut found = HashSet::new();
+    let (Some(lo), Some(hi)) = (keys.iter().min(), keys.iter().max()) else {
+        return Ok(HashSet::default());
+    };
+    // Keys begin with the event's instant, so a time-ordered chunk spans a narrow key range:
+    // one range scan answers for the whole chunk, unless the store already holds many events
+    // of that time (a re-import), when probing each key is cheaper.
+    let limit = keys.len() as i64 * 2;
+    let in_range: Vec<Vec<u8>> = on_tx!(tx, t => sqlx::query_scalar(
+        "SELECT key FROM events WHERE key >= $1 AND key <= $2 LIMIT $3")
+        .bind(lo.to_vec()).bind(hi.to_vec()).bind(limit)
+        .fetch_all(&mut **t).await)?;
+    if (in_range.len() as i64) < limit {
+        let wanted: HashSet<&EventKey> = keys.iter().collect();
+        return Ok(in_range
+            .iter()
+            .filter_map(|k| EventKey::try_from(k.as_slice()).ok())
+            .filter(|k| wanted.contains(k))
+            .collect());
+    }
+    let mut found = HashSet::default();
     for chunk in keys.chunks(IN_CHUNK) {
         let rows: Vec<Vec<u8>> = on_tx!(tx, t => {
             let mut qb = sqlx::QueryBuilder::new("SELECT key FROM events WHERE key IN (");

@@ -351,3 +351,19 @@ async fn rebuilt_projections_equal_the_incremental_ones_and_export_round_trips()
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn duplicates_are_found_however_the_input_spans_time() {
+    let db = common::fresh_sqlite();
+    let store = common::open(&db).await;
+    let views: String = (0..100)
+        .map(|i| format!("{{\"type\":\"article.viewed\",\"at\":\"2026-01-01T00:{:02}:{:02}Z\",\"article\":\"K-{i}\"}}\n", i / 60, i % 60))
+        .collect();
+    assert_eq!(import(&store, &views).await.unwrap().added, 100);
+    // Two lines far apart in time around many stored events: the per-key probe answers.
+    let first = views.lines().next().unwrap();
+    let spread = format!("{first}\n{}\n", r#"{"type":"article.viewed","at":"2026-01-01T00:01:39.5Z","article":"K-new"}"#);
+    let report = import(&store, &spread).await.unwrap();
+    assert_eq!((report.added, report.duplicates), (1, 1));
+    store.close().await;
+}

@@ -71,7 +71,7 @@ pub fn run_learning<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
             continue;
         }
         // The topics are the tags the ticket had when solved.
-        let attrs = Attrs { tags: ds.names.tag_sets.get(s.tag_set[i]), ..ticket_attrs(ds, s.ticket[i]) };
+        let attrs = Attrs { tags: ds.names.tag_sets.get(s.tag_set[i]), ..ticket_attrs(ds, s.ticket[i], false) };
         let first = s.new_topics[i] > 0;
         for slice in &mut slices {
             slice.begin(&attrs);

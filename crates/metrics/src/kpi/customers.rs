@@ -104,22 +104,22 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
     let window = ctx.req.repeat_window_days.saturating_mul(DAY_MS);
     let mut inputs = vec![Inputs::default(); ds.names.customers.len()];
 
-    for row in 1..t.rows() as u32 {
-        let r = row as usize;
-        let c = t.customer[r] as usize;
-        if c == 0 || !t.is_present(row) || t.created[r] >= end {
+    for row in 1..t.len() as u32 {
+        let tk = t.get(row);
+        let c = tk.customer as usize;
+        if c == 0 || !tk.is_present() || tk.created >= end {
             continue;
         }
         let inp = &mut inputs[c];
         inp.has_ticket = true;
-        if !t.is_outbound(row) && t.created[r] >= start {
+        if !tk.is_outbound() && tk.created >= start {
             inp.contacts += 1;
         }
-        if t.priority[r] == URGENT && ctx.history.unsolved_at(ds, row, end).is_some() {
+        if tk.priority == URGENT && ctx.history.unsolved_at(ds, row, end).is_some() {
             inp.urgent_open += 1;
         }
-        if t.is_finally_solved(row) {
-            let s = t.last_solved.get(row, t.created[r]).unwrap_or(i64::MIN);
+        if tk.is_finally_solved() {
+            let s = t.last_solved_at(row).unwrap_or(i64::MIN);
             if start <= s && s < end {
                 inp.solved += 1;
                 inp.repeated += u32::from(t.repeat_contact(row, s, window));
@@ -130,7 +130,7 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
     let (csat, nps) = (SurveyKind::Csat as u8, SurveyKind::Nps as u8);
     for i in 0..s.len() {
         let c = s.customer[i] as usize;
-        let c = if c == 0 && s.ticket[i] != 0 { t.customer[s.ticket[i] as usize] as usize } else { c };
+        let c = if c == 0 && s.ticket[i] != 0 { t.get(s.ticket[i]).customer as usize } else { c };
         if c == 0 || !s.live[i] || s.at[i] >= end {
             continue;
         }

@@ -91,21 +91,26 @@ impl Family {
     }
 }
 
-/// A ticket row's dimension values (none for a ticket not upserted yet).
+/// Whether any scope groups by tag (tags are only looked up then).
+pub fn needs_tags(scopes: &[Option<&Keyer>]) -> bool {
+    scopes.iter().flatten().any(|k| k.dims.contains(&Dimension::Tag))
+}
+
+/// A ticket row's dimension values (none for a ticket not upserted yet); its tags only when
+/// `tags` (they are the one lookup outside the row).
 #[inline]
-pub fn ticket_attrs(ds: &Dataset, row: u32) -> Attrs<'_> {
-    let t = &ds.tickets;
-    let r = row as usize;
-    if row == 0 || !t.is_present(row) {
+pub fn ticket_attrs(ds: &Dataset, row: u32, tags: bool) -> Attrs<'_> {
+    let t = ds.tickets.get(row);
+    if row == 0 || !t.is_present() {
         return Attrs::default();
     }
     Attrs {
-        channel: u32::from(t.channel[r]),
-        group: t.group[r],
-        priority: u32::from(t.priority[r]),
-        kind: u32::from(t.kind[r]),
-        org: t.org[r],
-        tags: ds.names.tag_sets.get(t.tag_set[r]),
+        channel: u32::from(t.channel),
+        group: t.group,
+        priority: u32::from(t.priority),
+        kind: u32::from(t.kind),
+        org: t.org,
+        tags: if tags { ds.names.tag_sets.get(t.tag_set) } else { &[] },
     }
 }
 

@@ -8,7 +8,7 @@
 //! January report and half in a report of its first half-month. A one-off cost counts in the
 //! period containing its instant.
 
-use super::{Merge, Totals, finish_cells, per_scope, ticket_attrs};
+use super::{Merge, Totals, finish_cells, needs_tags, per_scope, ticket_attrs};
 use crate::engine::{Ctx, FamilyOut, currency_map, money};
 use crate::output::{Kpis, Money, Raw};
 use crate::period::{DurationClock, add_calendar};
@@ -79,11 +79,12 @@ pub fn run_revenue<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) ->
     let ds = ctx.ds;
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Revenue>> = plan.slices(scopes, ctx.period, Revenue::default);
+    let tags = needs_tags(scopes);
     for o in &ds.events.opportunities.entries {
         if !o.won || !ctx.period.contains(o.at) {
             continue;
         }
-        let attrs = ticket_attrs(ds, o.ticket);
+        let attrs = ticket_attrs(ds, o.ticket, tags);
         for slice in &mut slices {
             slice.begin(&attrs);
             slice.at(o.agent, o.at, |acc, _| *acc.0.entry(o.currency).or_default() += o.amount);

@@ -2,7 +2,7 @@
 //! from the earliest unanswered customer message (or the creation of an inbound ticket) to the
 //! reply. Filed under the replying agent and the ticket's other dimensions.
 
-use super::{Totals, finish_cells, ticket_attrs, union_of};
+use super::{Totals, finish_cells, needs_tags, ticket_attrs, union_of};
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Duration, Kpis};
 use crate::percentile::Samples;
@@ -15,6 +15,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let p = ctx.period;
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Samples>> = plan.slices(scopes, p, Samples::count_only);
+    let tags = needs_tags(scopes);
     for i in 0..r.len() {
         let at = r.at[i];
         if !p.contains(at) {
@@ -22,7 +23,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
         let wait = r.wait.get(i as u32, 0).unwrap_or(0);
         let sample = ctx.clock.elapsed(at - wait, at);
-        let attrs = ticket_attrs(ds, r.ticket[i]);
+        let attrs = ticket_attrs(ds, r.ticket[i], tags);
         for slice in &mut slices {
             slice.begin(&attrs);
             slice.at(r.agent[i], at, |v, _| v.push(sample));

@@ -8,7 +8,7 @@
 //! as in Zendesk). An answer files under its ticket's dimensions and under the agent it names,
 //! else the ticket's solver, else its assignee (Zendesk credits the assignee).
 
-use super::{Merge, Totals, customer_org, finish_cells, ticket_attrs};
+use super::{Merge, Totals, customer_org, finish_cells, needs_tags, ticket_attrs};
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Ces, Kpis, Nps, Rate};
 use crate::period::DurationClock;
@@ -42,18 +42,19 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         (survey_code(SurveyKind::Csat), survey_code(SurveyKind::Nps), survey_code(SurveyKind::Ces));
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::default);
+    let tags = needs_tags(scopes);
     for i in 0..s.len() {
         if !s.live[i] || !p.contains(s.at[i]) {
             continue;
         }
         let ticket = s.ticket[i];
-        let present = ticket != 0 && t.is_present(ticket);
+        let present = ticket != 0 && t.get(ticket).is_present();
         let attrs =
-            if present { ticket_attrs(ds, ticket) } else { Attrs { org: customer_org(ds, s.customer[i]), ..Attrs::default() } };
+            if present { ticket_attrs(ds, ticket, tags) } else { Attrs { org: customer_org(ds, s.customer[i]), ..Attrs::default() } };
         let mut agent = s.agent[i];
         if agent == 0 && present {
-            let r = ticket as usize;
-            agent = if t.solved_by[r] != 0 { t.solved_by[r] } else { t.assignee[r] };
+            let tk = t.get(ticket);
+            agent = if tk.solved_by != 0 { tk.solved_by } else { tk.assignee };
         }
         let (kind, score) = (s.kind[i], s.score[i]);
         for slice in &mut slices {

@@ -16,8 +16,9 @@
 //! Zendesk's solved-ticket counts do).
 
 use super::calls::{call_attrs, call_handle_ms};
-use super::{Merge, Totals, finish_cells, ticket_attrs, union_of};
+use super::{Merge, Totals, finish_cells, needs_tags, ticket_attrs, union_of};
 use crate::dataset::Dataset;
+use std::ops::Range;
 use crate::engine::{Ctx, FamilyOut};
 use crate::history::Interval;
 use crate::output::{Backlog, Complaints, Count, Duration, Kpis, Rate, Topic};
@@ -26,13 +27,13 @@ use crate::period::{DAY_MS, DurationClock, Period};
 use crate::slicing::{Key, Keyer, Slice};
 use crate::table::events::NEVER;
 use crate::table::tickets::COMPLAINT;
-use std::collections::BTreeMap;
 
 #[derive(Default)]
 struct Acc {
     volume: u64,
     complaints: u64,
-    topics: BTreeMap<u32, u64>,
+    /// The tags of each complaint (0 for an untagged one), counted at the end.
+    topics: Vec<u32>,
     frt: Samples,
     unreplied: u64,
     first_res: Samples,
@@ -67,24 +68,16 @@ impl Acc {
 
 }
 
-impl Merge for Acc {
-    fn merge(&mut self, o: &Acc) {
+impl Acc {
+    fn samples(&mut self) -> [&mut Samples; 6] {
+        [&mut self.frt, &mut self.first_res, &mut self.full_res, &mut self.handle, &mut self.call_handle, &mut self.wait]
+    }
+
+    fn add_counters(&mut self, o: &Acc) {
         self.volume += o.volume;
         self.complaints += o.complaints;
-        for (k, v) in &o.topics {
-            *self.topics.entry(*k).or_default() += v;
-        }
+        self.topics.extend_from_slice(&o.topics);
         self.unreplied += o.unreplied;
-        for (a, b) in [
-            (&mut self.frt, &o.frt),
-            (&mut self.first_res, &o.first_res),
-            (&mut self.full_res, &o.full_res),
-            (&mut self.handle, &o.handle),
-            (&mut self.call_handle, &o.call_handle),
-            (&mut self.wait, &o.wait),
-        ] {
-            a.add_counts(b);
-        }
         self.solved += o.solved;
         self.reopened += o.reopened;
         self.fcr += o.fcr;
@@ -95,20 +88,41 @@ impl Merge for Acc {
         self.resolution_den += o.resolution_den;
         self.backlog.add(&o.backlog);
     }
+
+    /// Takes in the accumulator of the same cell over other tickets.
+    fn absorb(&mut self, mut o: Acc) {
+        self.add_counters(&o);
+        for (a, b) in self.samples().into_iter().zip(o.samples()) {
+            a.absorb(b);
+        }
+    }
+}
+
+impl Merge for Acc {
+    fn merge(&mut self, o: &Acc) {
+        self.add_counters(o);
+        self.frt.add_counts(&o.frt);
+        self.first_res.add_counts(&o.first_res);
+        self.full_res.add_counts(&o.full_res);
+        self.handle.add_counts(&o.handle);
+        self.call_handle.add_counts(&o.call_handle);
+        self.wait.add_counts(&o.wait);
+    }
 }
 
 /// Bits of the rows whose last solve is in `p` and whose customer opened another inbound ticket
 /// within `window` after it. A tight loop of its own: the lookups are independent, so the
 /// processor overlaps their cache misses.
-pub fn repeat_bits(ds: &Dataset, p: Period, window: i64) -> Vec<u64> {
+pub fn repeat_bits(ds: &Dataset, p: Period, window: i64, rows: Range<u32>) -> Vec<u64> {
     let t = &ds.tickets;
-    let mut bits = vec![0u64; t.rows().div_ceil(64)];
-    for row in 1..t.rows() as u32 {
-        let r = row as usize;
-        if t.customer[r] == 0 || !t.is_finally_solved(row) {
+    let mut bits = vec![0u64; (rows.len() + 1).div_ceil(64)];
+    for row in rows.clone() {
+        let r = (row - rows.start) as usize;
+        let tk = t.get(row);
+        if tk.customer == 0 || !tk.is_finally_solved() {
             continue;
         }
-        let Some(s) = t.last_solved.get(row, t.created[r]) else { continue };
+        let Some(s) = t.last_solved_at(row) else { continue };
         if p.contains(s) && t.repeat_contact(row, s, window) {
             bits[r / 64] |= 1 << (r % 64);
         }
@@ -116,34 +130,78 @@ pub fn repeat_bits(ds: &Dataset, p: Period, window: i64) -> Vec<u64> {
     bits
 }
 
-/// Runs the family over every ticket, then over ended calls (for `handle_time`).
+/// Runs the family over every ticket, then over ended calls (for `handle_time`). Large
+/// datasets are split in two halves run on two threads and merged: this family is most of a
+/// report's work.
 pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
+    let rows = ctx.ds.tickets.len() as u32;
+    let plan = Totals::plan(scopes);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let slices = if rows < 200_000 || threads < 2 {
+        pass(ctx, scopes, plan, 1.min(rows)..rows, true)
+    } else {
+        let mid = rows / 2;
+        let (mut a, b) = std::thread::scope(|s| {
+            let b = s.spawn(|| pass(ctx, scopes, plan, mid..rows, false));
+            let a = pass(ctx, scopes, plan, 1..mid, true);
+            (a, b.join().expect("the other half does not panic"))
+        });
+        for (x, y) in a.iter_mut().zip(b) {
+            x.absorb(y, Acc::absorb);
+        }
+        a
+    };
+    let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
+    plan.merge(&mut cells, scopes);
+    // The totals' durations come from the partition's cells.
+    let totals = plan.partition().map(|g| {
+        let unreplied = scopes.iter().position(Option::is_none).map_or(0, |t| cells[t][0].1.unreplied);
+        let c = &mut cells[g];
+        Kpis {
+            first_reply_time: Some(union_of(c, |a| vec![&mut a.frt]).excluding(unreplied)),
+            first_resolution_time: Some(union_of(c, |a| vec![&mut a.first_res])),
+            full_resolution_time: Some(union_of(c, |a| vec![&mut a.full_res])),
+            handle_time: Some(union_of(c, |a| vec![&mut a.handle, &mut a.call_handle])),
+            handle_time_tickets: Some(union_of(c, |a| vec![&mut a.handle])),
+            requester_wait_time: Some(union_of(c, |a| vec![&mut a.wait])),
+            ..Kpis::default()
+        }
+    });
+    finish_cells(cells, scopes, totals, |a| finish(ctx, a))
+}
+
+/// One pass over tickets `rows` (and, `with_calls`, over the calls).
+fn pass<'k, C: DurationClock>(
+    ctx: &Ctx<C>,
+    scopes: &[Option<&'k Keyer>],
+    plan: Totals,
+    rows: Range<u32>,
+    with_calls: bool,
+) -> Vec<Slice<'k, Acc>> {
     let ds = ctx.ds;
     let t = &ds.tickets;
     let p = ctx.period;
     let window = ctx.req.repeat_window_days.saturating_mul(DAY_MS);
-    let t0 = std::time::Instant::now();
-    let repeats = repeat_bits(ds, p, window);
-    let t1 = std::time::Instant::now();
-    let plan = Totals::plan(scopes);
+    let repeats = repeat_bits(ds, p, window, rows.clone());
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::counting_only);
     let mut intervals: Vec<Interval> = Vec::with_capacity(4);
+    let tags = needs_tags(scopes);
 
-    for row in 1..t.rows() as u32 {
-        let r = row as usize;
-        if !t.is_present(row) || t.created[r] >= p.to {
+    for row in rows.clone() {
+        let tk = t.get(row);
+        if !tk.is_present() || tk.created >= p.to {
             continue;
         }
-        let created = t.created[r];
-        let merged = t.is_merged(row);
-        let outbound = t.is_outbound(row);
+        let created = tk.created;
+        let merged = tk.is_merged();
+        let outbound = tk.is_outbound();
         let in_created = p.contains(created);
-        let first_reply_any = t.first_reply.get(row, created);
+        let first_reply_any = t.first_reply_at(row);
         let first_reply = if outbound { None } else { first_reply_any.filter(|&x| p.contains(x)) };
         let first_solve =
-            if merged { None } else { t.first_solved.get(row, created).filter(|&x| p.contains(x)) };
-        let last_solve = if t.is_finally_solved(row) {
-            t.last_solved.get(row, created).filter(|&x| p.contains(x))
+            if merged { None } else { t.first_solved_at(row).filter(|&x| p.contains(x)) };
+        let last_solve = if tk.is_finally_solved() {
+            t.last_solved_at(row).filter(|&x| p.contains(x))
         } else {
             None
         };
@@ -158,16 +216,18 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
             continue;
         }
 
-        let attrs = ticket_attrs(ds, row);
-        let assignee = t.assignee[r];
-        let solver = t.solved_by[r];
-        let priority = t.priority[r];
-        let complaint = t.kind[r] == COMPLAINT;
+        let attrs = ticket_attrs(ds, row, tags);
+        let topics: &[u32] = if tk.kind == COMPLAINT { ds.names.tag_sets.get(tk.tag_set) } else { &[] };
+        let assignee = tk.assignee;
+        let solver = tk.solved_by;
+        let priority = tk.priority;
+        let complaint = tk.kind == COMPLAINT;
         let merged_at = if merged { t.merged_at.get(&row).copied() } else { None };
         // Unsolved at `end` (for the resolution rate): `intervals` holds every interval that
         // can contain an end inside the period.
         let unsolved_at = |end: i64| intervals.iter().any(|iv| iv.open < end && end <= iv.close);
-        let repeat = (t.customer[r] != 0).then(|| repeats[r / 64] & (1 << (r % 64)) != 0);
+        let bit = row as usize - rows.start as usize;
+        let repeat = (tk.customer != 0).then(|| repeats[bit / 64] & (1 << (bit % 64)) != 0);
         for slice in &mut slices {
             slice.begin(&attrs);
             if in_created {
@@ -175,12 +235,10 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
                     a.volume += 1;
                     if complaint {
                         a.complaints += 1;
-                        if attrs.tags.is_empty() {
-                            *a.topics.entry(0).or_default() += 1;
+                        if topics.is_empty() {
+                            a.topics.push(0);
                         }
-                        for &tag in attrs.tags {
-                            *a.topics.entry(tag).or_default() += 1;
-                        }
+                        a.topics.extend_from_slice(topics);
                     }
                     if !merged {
                         a.resolution_den += 1;
@@ -192,16 +250,16 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
                 });
             }
             if let Some(fr) = first_reply {
-                slice.at(t.first_reply_by[r], fr, |a, _| a.frt.push(ctx.clock.elapsed(created, fr)));
+                slice.at(tk.first_reply_by, fr, |a, _| a.frt.push(ctx.clock.elapsed(created, fr)));
             }
             if let Some(fs) = first_solve {
                 slice.at(solver, fs, |a, _| a.first_res.push(ctx.clock.elapsed(created, fs)));
             }
             if let Some(ls) = last_solve {
-                let handle = t.handle.get(row, 0);
-                let wait = t.wait.get(row, 0);
-                let replies = u64::from(t.agent_replies[r]);
-                let reopened = t.reopens[r] > 0;
+                let handle = t.handle_ms(row);
+                let wait = t.wait_ms(row);
+                let replies = u64::from(tk.agent_replies);
+                let reopened = tk.reopens > 0;
                 slice.at(solver, ls, |a, _| {
                     a.full_res.push(ctx.clock.elapsed(created, ls));
                     if let Some(h) = handle {
@@ -243,10 +301,9 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
     }
 
-    let t2 = std::time::Instant::now();
     // Calls join tickets in `handle_time`: talk (including hold) plus wrap-up.
     let calls = &ds.events.calls;
-    for row in 1..calls.len() {
+    for row in (if with_calls { 1 } else { calls.len() })..calls.len() {
         let (ended, answered) = (calls.ended[row], calls.answered[row]);
         if answered == NEVER || ended == NEVER || !p.contains(ended) {
             continue;
@@ -259,36 +316,16 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
     }
 
-    let t3 = std::time::Instant::now();
-    let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
-    plan.merge(&mut cells, scopes);
-    // The totals' durations come from the partition's cells.
-    let totals = plan.partition().map(|g| {
-        let unreplied = scopes.iter().position(Option::is_none).map_or(0, |t| cells[t][0].1.unreplied);
-        let c = &mut cells[g];
-        Kpis {
-            first_reply_time: Some(union_of(c, |a| vec![&mut a.frt]).excluding(unreplied)),
-            first_resolution_time: Some(union_of(c, |a| vec![&mut a.first_res])),
-            full_resolution_time: Some(union_of(c, |a| vec![&mut a.full_res])),
-            handle_time: Some(union_of(c, |a| vec![&mut a.handle, &mut a.call_handle])),
-            handle_time_tickets: Some(union_of(c, |a| vec![&mut a.handle])),
-            requester_wait_time: Some(union_of(c, |a| vec![&mut a.wait])),
-            ..Kpis::default()
-        }
-    });
-    let r = finish_cells(cells, scopes, totals, |a| finish(ctx, a));
-    if std::env::var_os("SANJEH_METRICS_TIMING").is_some() {
-        eprintln!("  tickets: repeat {:?} loop {:?} calls {:?} finish {:?}", t1 - t0, t2 - t1, t3 - t2, t3.elapsed());
-    }
-    r
+    slices
 }
 
 fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
     let tags = &ctx.ds.names.tags;
+    a.topics.sort_unstable();
     let mut by_topic: Vec<Topic> = a
         .topics
-        .into_iter()
-        .map(|(tag, value)| Topic { topic: tags.label(tag).map(str::to_owned), value })
+        .chunk_by(|x, y| x == y)
+        .map(|run| Topic { topic: tags.label(run[0]).map(str::to_owned), value: run.len() as u64 })
         .collect();
     by_topic.sort_by(|x, y| {
         y.value.cmp(&x.value).then_with(|| x.topic.is_none().cmp(&y.topic.is_none())).then_with(|| x.topic.cmp(&y.topic))

@@ -7,7 +7,7 @@
 //! touching the customer's list; only when another ticket was opened while this one was still
 //! open (or at the same millisecond) does the check search the list.
 
-use crate::table::tickets::OUTBOUND;
+use crate::table::tickets::Ticket;
 
 /// No next inbound ticket.
 pub const NO_CONTACT: i64 = i64::MAX;
@@ -20,17 +20,21 @@ pub struct Contacts {
     pub next: Vec<i64>,
 }
 
-/// The ticket columns the contact index reads.
+/// The ticket rows the contact index reads.
 pub struct View<'a> {
-    pub created: &'a [i64],
-    pub flags: &'a [u8],
+    pub rows: &'a [Ticket],
 }
 
 impl View<'_> {
     /// An inbound ticket: not opened by an agent.
     #[inline]
     fn inbound(&self, row: u32) -> bool {
-        self.flags[row as usize] & OUTBOUND == 0
+        !self.rows[row as usize].is_outbound()
+    }
+
+    #[inline]
+    fn created(&self, row: u32) -> i64 {
+        self.rows[row as usize].created
     }
 }
 
@@ -42,8 +46,8 @@ impl Contacts {
     }
 
     fn position(list: &[u32], v: &View, row: u32) -> usize {
-        let key = (v.created[row as usize], row);
-        list.partition_point(|&r| (v.created[r as usize], r) < key)
+        let key = (v.created(row), row);
+        list.partition_point(|&r| (v.created(r), r) < key)
     }
 
     /// Takes `row` out of `customer`'s list (`v` must still show the row's old values).
@@ -75,9 +79,9 @@ impl Contacts {
         let list = &mut self.lists[customer as usize];
         let i = Self::position(list, v, row);
         self.next[row as usize] =
-            list[i..].iter().find(|&&r| v.inbound(r)).map_or(NO_CONTACT, |&r| v.created[r as usize]);
+            list[i..].iter().find(|&&r| v.inbound(r)).map_or(NO_CONTACT, |&r| v.created(r));
         if v.inbound(row) {
-            let at = v.created[row as usize];
+            let at = v.created(row);
             for j in (0..i).rev() {
                 let p = list[j];
                 self.next[p as usize] = at;
@@ -100,8 +104,8 @@ impl Contacts {
 
     fn first_inbound_after(&self, customer: u32, at: i64, v: &View) -> i64 {
         let Some(list) = self.lists.get(customer as usize) else { return NO_CONTACT };
-        let i = list.partition_point(|&r| v.created[r as usize] <= at);
-        list[i..].iter().find(|&&r| v.inbound(r)).map_or(NO_CONTACT, |&r| v.created[r as usize])
+        let i = list.partition_point(|&r| v.created(r) <= at);
+        list[i..].iter().find(|&&r| v.inbound(r)).map_or(NO_CONTACT, |&r| v.created(r))
     }
 
     pub fn shrink_to_fit(&mut self) {
@@ -120,26 +124,48 @@ mod tests {
     #[test]
     fn next_contacts_follow_inserts_and_removals_in_any_order() {
         // Rows 1..=5 of one customer; row 3 is outbound.
-        let mut created = vec![0, 100, 200, 300, 400, 500];
-        let flags = [0, 0, 0, OUTBOUND, 0, 0];
+        let mut rows = vec![Ticket::default(); 6];
+        for (r, t) in rows.iter_mut().enumerate() {
+            t.created = r as i64 * 100;
+        }
+        rows[3] = outbound(300);
         let mut c = Contacts::default();
         c.ensure(6);
         for row in [4, 1, 5, 3, 2] {
-            c.insert(7, row, &View { created: &created, flags: &flags });
+            c.insert(7, row, &View { rows: &rows });
         }
         assert_eq!(c.next[1..], [200, 400, 400, 500, NO_CONTACT]);
-        let v = View { created: &created, flags: &flags };
-        c.remove(7, 4, &v);
+        c.remove(7, 4, &View { rows: &rows });
         assert_eq!(c.next[1..], [200, 500, 500, NO_CONTACT, NO_CONTACT]);
         // A solve at 250 of ticket 1: the next inbound after it is 500 (row 3 is outbound).
-        let v = View { created: &created, flags: &flags };
-        assert!(c.after(7, 1, 250, 250, &v));
-        assert!(!c.after(7, 1, 250, 249, &v));
+        assert!(c.after(7, 1, 250, 250, &View { rows: &rows }));
+        assert!(!c.after(7, 1, 250, 249, &View { rows: &rows }));
         // Ticket 2 moves later.
-        c.remove(7, 2, &v);
-        created[2] = 600;
-        let v = View { created: &created, flags: &flags };
-        c.insert(7, 2, &v);
+        c.remove(7, 2, &View { rows: &rows });
+        rows[2].created = 600;
+        c.insert(7, 2, &View { rows: &rows });
         assert_eq!(c.next[1..], [500, NO_CONTACT, 500, NO_CONTACT, 600]);
+    }
+
+    /// An outbound ticket row (built through the table so the flags are right).
+    fn outbound(created: i64) -> Ticket {
+        use sanjeh_domain::event::TicketCreated;
+        use sanjeh_domain::{Author, Channel, Id, Priority, TicketState};
+        let id = Id::parse("id", "T").unwrap();
+        let e = TicketCreated {
+            ticket: id.clone(),
+            customer: None,
+            organization: None,
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            group: None,
+            subject: None,
+            tags: vec![],
+            kind: None,
+            by: Some(Author::Agent(id)),
+        };
+        let mut table = crate::table::tickets::TicketTable::default();
+        table.upsert(1, &TicketState::create(&e, created), &mut crate::names::Names::default());
+        *table.get(1)
     }
 }

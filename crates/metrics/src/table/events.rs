@@ -220,6 +220,27 @@ pub struct EventTables {
 }
 
 impl EventTables {
+    pub fn shrink_to_fit(&mut self) {
+        let s = &mut self.surveys;
+        s.at.shrink_to_fit();
+        s.kind.shrink_to_fit();
+        s.score.shrink_to_fit();
+        s.ticket.shrink_to_fit();
+        s.customer.shrink_to_fit();
+        s.agent.shrink_to_fit();
+        s.live.shrink_to_fit();
+        let c = &mut self.calls;
+        for v in [&mut c.queued, &mut c.answered, &mut c.abandoned, &mut c.ended, &mut c.hold_s, &mut c.wrapup_s] {
+            v.shrink_to_fit();
+        }
+        for v in [&mut c.agent, &mut c.customer, &mut c.queue] {
+            v.shrink_to_fit();
+        }
+        self.views.shrink_to_fit();
+        self.votes.at.shrink_to_fit();
+        self.votes.helpful.shrink_to_fit();
+    }
+
     pub fn add_lifecycle(&mut self, customer: u32, at: i64, state: u8) {
         let list = self.lifecycle.entry(customer).or_default();
         let i = list.partition_point(|&(t, _)| t <= at);
