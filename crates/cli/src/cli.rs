@@ -55,6 +55,44 @@ pub enum Command {
     Backup(BackupArgs),
     /// Show a ticket's metrics and the events that produced each one.
     Explain(ExplainArgs),
+    /// Every KPI of the catalogue over a period, against benchmarks and targets.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Start of the period (inclusive): a date (midnight in --tz) or an RFC 3339 instant.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the period (exclusive) [default: now; the period then defaults to 30 days].
+    #[arg(long)]
+    pub to: Option<String>,
+    /// IANA time zone for the period and for days, weeks and months [default: UTC].
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Groupings: day, week, month, channel, group, agent, priority, tag, kind, organization;
+    /// comma-separated within a grouping, several groupings separated by ';'.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// en, fa or ru (first day of the week: Saturday for fa, Monday otherwise).
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Leave out the previous period and the change.
+    #[arg(long)]
+    pub no_previous: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+    /// Rank the agents (the top-agents table) instead of reporting KPIs.
+    #[arg(long)]
+    pub agents: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Largest request body the API accepts, in bytes.
     pub max_body_bytes: usize,
+    /// The team's KPI targets (`[targets]` in the config file; see docs/metrics.md).
+    #[serde(default)]
+    pub targets: sanjeh_metrics::Targets,
 }
 
 impl Default for Settings {
@@ -24,9 +27,10 @@ impl Default for Settings {
         Settings {
             database_url: "sanjeh.db".into(),
             listen: "127.0.0.1:8080".into(),
-            log: "info,sqlx=warn".into(),
+            log: "info,sqlx=error".into(),
             log_format: LogFormat::Text,
             max_body_bytes: 4 << 20,
+            targets: sanjeh_metrics::Targets::default(),
         }
     }
 }

@@ -16,8 +16,8 @@ use sanjeh_domain::event::{
     Cost, Event, EventBody, LifecycleState, Opportunity, OpportunityStatus, Score, SurveyResponse,
 };
 use sanjeh_domain::{
-    Channel, Id, Kind, Priority, ReplyInterval, Solve, Status, SurveyKind, TicketFacts, TicketState,
-    from_millis,
+    Channel, Id, Kind, Priority, ReplyInterval, Solve, Status, SurveyKind, TicketFacts,
+    TicketState, from_millis,
 };
 use sanjeh_metrics::{Dataset, Dimension, ReportRequest, report};
 use std::time::Instant;
@@ -66,8 +66,14 @@ fn id(s: String) -> Id {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let runs: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let runs: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
     let start: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
     let end: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
     let t0 = Instant::now();
@@ -76,7 +82,11 @@ fn main() {
     let built = t0.elapsed();
     let stats = ds.stats();
     println!("dataset: {stats:?}");
-    println!("built in {:.1} s; peak RSS after build {} MiB", built.as_secs_f64(), peak_rss_mib());
+    println!(
+        "built in {:.1} s; peak RSS after build {} MiB",
+        built.as_secs_f64(),
+        peak_rss_mib()
+    );
 
     let mut req = ReportRequest::new(start, end, TimeZone::get("Asia/Tehran").unwrap(), end);
     req.by = vec![Dimension::Month, Dimension::Channel];
@@ -122,7 +132,9 @@ fn peak_rss_mib() -> String {
 fn build(n: usize, from: i64, to: i64) -> Dataset {
     let mut rng = Rng(42);
     let mut ds = Dataset::new();
-    let agents: Vec<Id> = (0..(n / 5000).max(20)).map(|i| id(format!("A-{i}"))).collect();
+    let agents: Vec<Id> = (0..(n / 5000).max(20))
+        .map(|i| id(format!("A-{i}")))
+        .collect();
     let groups: Vec<Id> = (0..12).map(|i| id(format!("G-{i}"))).collect();
     let n_customers = (n / 10).max(100);
     let n_orgs = (n_customers / 20).max(10);
@@ -152,7 +164,10 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
             let exchanges = 1 + rng.below(3) as i64;
             for k in 0..exchanges {
                 let waiting_since = t;
-                t = in_shift(t + rng.duration(if k == 0 { 40 * MIN } else { 3 * HOUR }), &mut rng);
+                t = in_shift(
+                    t + rng.duration(if k == 0 { 40 * MIN } else { 3 * HOUR }),
+                    &mut rng,
+                );
                 if !(outbound && k == 0) {
                     ds.add_reply(&ReplyInterval {
                         ticket: ticket.clone(),
@@ -182,7 +197,12 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
             let reopened = rng.chance(5);
             let solves = if reopened { 2 } else { 1 };
             for s in 0..solves {
-                ds.add_solve(&Solve { ticket: ticket.clone(), at: solve_at, agent: Some(agent.clone()), tags: tset.clone() });
+                ds.add_solve(&Solve {
+                    ticket: ticket.clone(),
+                    at: solve_at,
+                    agent: Some(agent.clone()),
+                    tags: tset.clone(),
+                });
                 ds.add_agent_activity(&agent, solve_at);
                 facts.first_solved_at.get_or_insert(solve_at);
                 facts.last_solved_at = Some(solve_at);
@@ -198,7 +218,11 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
             let full = solve_at - created;
             facts.handle_ms = Some(full / 2);
             facts.requester_wait_ms = Some(full * 3 / 4);
-            status = if rng.chance(70) { Status::Closed } else { Status::Solved };
+            status = if rng.chance(70) {
+                Status::Closed
+            } else {
+                Status::Solved
+            };
         }
         let state = TicketState {
             id: ticket.clone(),
@@ -206,7 +230,11 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
             status,
             priority: Priority::ALL[[0, 1, 1, 1, 1, 2, 2, 3][rng.below(8) as usize]],
             channel: Channel::ALL[rng.below(Channel::ALL.len() as u64) as usize],
-            kind: if rng.chance(5) { Some(Kind::Complaint) } else { Some(Kind::Question) },
+            kind: if rng.chance(5) {
+                Some(Kind::Complaint)
+            } else {
+                Some(Kind::Question)
+            },
             group: Some(groups[rng.below(groups.len() as u64) as usize].clone()),
             assignee: Some(agent.clone()),
             customer: Some(id(format!("C-{customer_n}"))),
@@ -222,8 +250,13 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
         // Surveys on some tickets.
         let customer = state.customer.clone();
         if rng.chance(15) {
-            let survey = [SurveyKind::Csat, SurveyKind::Csat, SurveyKind::Csat, SurveyKind::Nps, SurveyKind::Ces]
-                [rng.below(5) as usize];
+            let survey = [
+                SurveyKind::Csat,
+                SurveyKind::Csat,
+                SurveyKind::Csat,
+                SurveyKind::Nps,
+                SurveyKind::Ces,
+            ][rng.below(5) as usize];
             let score = match survey {
                 SurveyKind::Csat => 1 + rng.below(5) as i64,
                 SurveyKind::Nps => rng.below(11) as i64,
@@ -259,26 +292,53 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
         if i % 5 == 0 {
             let call = id(format!("X-{i}"));
             let q = from_millis(created);
-            ds.add_event(&Event::new(q, EventBody::CallQueued { call: call.clone(), queue: Some("support".into()), customer: customer.clone() }));
+            ds.add_event(&Event::new(
+                q,
+                EventBody::CallQueued {
+                    call: call.clone(),
+                    queue: Some("support".into()),
+                    customer: customer.clone(),
+                },
+            ));
             let wait = rng.duration(MIN);
             if rng.chance(90) {
-                ds.add_event(&Event::new(from_millis(created + wait), EventBody::CallAnswered { call: call.clone(), agent: Some(agent.clone()) }));
+                ds.add_event(&Event::new(
+                    from_millis(created + wait),
+                    EventBody::CallAnswered {
+                        call: call.clone(),
+                        agent: Some(agent.clone()),
+                    },
+                ));
                 ds.add_event(&Event::new(
                     from_millis(created + wait + rng.duration(5 * MIN)),
-                    EventBody::CallEnded { call, hold_s: None, wrapup_s: Some(rng.below(120) as i64) },
+                    EventBody::CallEnded {
+                        call,
+                        hold_s: None,
+                        wrapup_s: Some(rng.below(120) as i64),
+                    },
                 ));
             } else {
-                ds.add_event(&Event::new(from_millis(created + wait), EventBody::CallAbandoned { call }));
+                ds.add_event(&Event::new(
+                    from_millis(created + wait),
+                    EventBody::CallAbandoned { call },
+                ));
             }
         }
         ds.add_event(&Event::new(
             from_millis(created + rng.below(DAY as u64) as i64),
-            EventBody::ArticleViewed { article: id(format!("K-{}", i % 500)), visitor: None },
+            EventBody::ArticleViewed {
+                article: id(format!("K-{}", i % 500)),
+                visitor: None,
+            },
         ));
         if i % 20 == 0 {
             ds.add_event(&Event::new(
                 from_millis(created),
-                EventBody::Vote { target: format!("article:K-{}", i % 500), helpful: rng.chance(70), visitor: None },
+                EventBody::Vote {
+                    target: format!("article:K-{}", i % 500),
+                    helpful: rng.chance(70),
+                    visitor: None,
+                },
             ));
         }
     }
@@ -286,19 +346,30 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
         let customer = id(format!("C-{c}"));
         ds.add_event(&Event::new(
             from_millis(from - DAY),
-            EventBody::CustomerLifecycle { customer: customer.clone(), state: LifecycleState::Active },
+            EventBody::CustomerLifecycle {
+                customer: customer.clone(),
+                state: LifecycleState::Active,
+            },
         ));
         if rng.chance(15) {
             ds.add_event(&Event::new(
                 from_millis(from + rng.below(span as u64) as i64),
-                EventBody::CustomerLifecycle { customer, state: LifecycleState::Churned },
+                EventBody::CustomerLifecycle {
+                    customer,
+                    state: LifecycleState::Churned,
+                },
             ));
         }
     }
     let mut month = from;
     let tz = TimeZone::UTC;
     while month < to {
-        for (category, amount) in [("staff", 1_200_000), ("tools", 80_000), ("telephony", 150_000), ("overhead", 50_000)] {
+        for (category, amount) in [
+            ("staff", 1_200_000),
+            ("tools", 80_000),
+            ("telephony", 150_000),
+            ("overhead", 50_000),
+        ] {
             ds.add_event(&Event::new(
                 from_millis(month),
                 EventBody::Cost(Cost {
@@ -309,7 +380,12 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
                 }),
             ));
         }
-        month = from_millis(month).to_zoned(tz.clone()).checked_add(jiff::Span::new().months(1)).unwrap().timestamp().as_millisecond();
+        month = from_millis(month)
+            .to_zoned(tz.clone())
+            .checked_add(jiff::Span::new().months(1))
+            .unwrap()
+            .timestamp()
+            .as_millisecond();
     }
     ds
 }

@@ -104,14 +104,38 @@ impl Threshold {
 pub fn natural_direction(kpi: &str) -> Option<Better> {
     use Better::*;
     Some(match kpi {
-        "first_reply_time" | "reply_time" | "first_resolution_time" | "full_resolution_time"
-        | "handle_time" | "handle_time_tickets" | "handle_time_calls" | "requester_wait_time"
-        | "speed_of_answer" | "backlog" | "overdue_backlog" | "reopen_rate" | "repeat_contact_rate"
-        | "abandonment_rate" | "churn_rate" | "complaints" | "cost_per_contact" | "cost_per_call"
+        "first_reply_time"
+        | "reply_time"
+        | "first_resolution_time"
+        | "full_resolution_time"
+        | "handle_time"
+        | "handle_time_tickets"
+        | "handle_time_calls"
+        | "requester_wait_time"
+        | "speed_of_answer"
+        | "backlog"
+        | "overdue_backlog"
+        | "reopen_rate"
+        | "repeat_contact_rate"
+        | "abandonment_rate"
+        | "churn_rate"
+        | "complaints"
+        | "cost_per_contact"
+        | "cost_per_call"
         | "replies_per_ticket" => Lower,
-        "resolution_rate" | "fcr_rate" | "csat" | "nps" | "ces" | "helpful_rate" | "service_level"
-        | "self_service_ratio" | "resolved_per_session" | "learning_rate" | "retention_rate"
-        | "support_roi" | "solved_tickets" => Higher,
+        "resolution_rate"
+        | "fcr_rate"
+        | "csat"
+        | "nps"
+        | "ces"
+        | "helpful_rate"
+        | "service_level"
+        | "self_service_ratio"
+        | "resolved_per_session"
+        | "learning_rate"
+        | "retention_rate"
+        | "support_roi"
+        | "solved_tickets" => Higher,
         _ => return None,
     })
 }
@@ -128,14 +152,22 @@ pub fn benchmark(kpi: &str) -> Option<Threshold> {
         "retention_rate" => (0.90, 0.80, 0.70, Better::Higher),
         _ => return None,
     };
-    Some(Threshold { best, average: Some(average), poor, better, source: Source::Benchmark })
+    Some(Threshold {
+        best,
+        average: Some(average),
+        poor,
+        better,
+        source: Source::Benchmark,
+    })
 }
 
 impl Targets {
     /// The thresholds for `kpi` in a row of `group` (or the whole help desk): the team's
     /// target, else the help desk's target, else the benchmark.
     pub fn threshold(&self, kpi: &str, group: Option<&str>) -> Option<Threshold> {
-        let own = group.and_then(|g| self.groups.get(g)).and_then(|t| t.get(kpi));
+        let own = group
+            .and_then(|g| self.groups.get(g))
+            .and_then(|t| t.get(kpi));
         match own.or_else(|| self.kpis.get(kpi)) {
             Some(t) => {
                 let better = match (t.higher_is_better, natural_direction(kpi)) {
@@ -145,7 +177,13 @@ impl Targets {
                     (None, None) if t.best < t.poor => Better::Lower,
                     (None, None) => Better::Higher,
                 };
-                Some(Threshold { best: t.best, average: t.average, poor: t.poor, better, source: Source::Target })
+                Some(Threshold {
+                    best: t.best,
+                    average: t.average,
+                    poor: t.poor,
+                    better,
+                    source: Source::Target,
+                })
             }
             None => benchmark(kpi),
         }
@@ -153,23 +191,34 @@ impl Targets {
 
     /// Unknown KPI ids and thresholds that contradict the KPI's direction are errors.
     pub fn validate(&self) -> Result<(), String> {
-        let all = std::iter::once(("", &self.kpis)).chain(self.groups.iter().map(|(g, t)| (g.as_str(), t)));
+        let all = std::iter::once(("", &self.kpis))
+            .chain(self.groups.iter().map(|(g, t)| (g.as_str(), t)));
         for (group, targets) in all {
             for (kpi, t) in targets {
-                let at = if group.is_empty() { kpi.clone() } else { format!("groups.{group}.{kpi}") };
+                let at = if group.is_empty() {
+                    kpi.clone()
+                } else {
+                    format!("groups.{group}.{kpi}")
+                };
                 if !crate::output::KPI_IDS.contains(&kpi.as_str()) {
                     return Err(format!("{at}: unknown KPI id"));
                 }
                 if !t.best.is_finite() || !t.poor.is_finite() {
                     return Err(format!("{at}: best and poor must be numbers"));
                 }
-                let better = t.higher_is_better.map(|h| if h { Better::Higher } else { Better::Lower });
+                let better = t
+                    .higher_is_better
+                    .map(|h| if h { Better::Higher } else { Better::Lower });
                 match better.or_else(|| natural_direction(kpi)) {
                     Some(Better::Lower) if t.best > t.poor => {
-                        return Err(format!("{at}: lower is better, so best must not exceed poor"));
+                        return Err(format!(
+                            "{at}: lower is better, so best must not exceed poor"
+                        ));
                     }
                     Some(Better::Higher) if t.best < t.poor => {
-                        return Err(format!("{at}: higher is better, so best must not be below poor"));
+                        return Err(format!(
+                            "{at}: higher is better, so best must not be below poor"
+                        ));
                     }
                     _ => {}
                 }
@@ -198,7 +247,8 @@ mod tests {
 
     #[test]
     fn a_single_goal_is_met_or_missed() {
-        let t: Targets = serde_json::from_str(r#"{"kpis":{"service_level":{"best":0.8,"poor":0.8}}}"#).unwrap();
+        let t: Targets =
+            serde_json::from_str(r#"{"kpis":{"service_level":{"best":0.8,"poor":0.8}}}"#).unwrap();
         let th = t.threshold("service_level", None).unwrap();
         assert_eq!(th.band(0.8), Band::Best);
         assert_eq!(th.band(0.79), Band::Poor);
@@ -211,16 +261,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.threshold("first_reply_time", None).unwrap().best, 300.0);
-        assert_eq!(t.threshold("first_reply_time", Some("billing")).unwrap().best, 900.0);
-        assert_eq!(t.threshold("first_reply_time", Some("sales")).unwrap().best, 300.0);
-        assert_eq!(t.threshold("csat", Some("billing")).unwrap().source, Source::Benchmark);
+        assert_eq!(
+            t.threshold("first_reply_time", Some("billing"))
+                .unwrap()
+                .best,
+            900.0
+        );
+        assert_eq!(
+            t.threshold("first_reply_time", Some("sales")).unwrap().best,
+            300.0
+        );
+        assert_eq!(
+            t.threshold("csat", Some("billing")).unwrap().source,
+            Source::Benchmark
+        );
         assert_eq!(t.threshold("ticket_volume", None), None);
         assert!(t.validate().is_ok());
     }
 
     #[test]
     fn validation_names_the_bad_target() {
-        let t: Targets = serde_json::from_str(r#"{"kpis":{"first_reply_time":{"best":900,"poor":60}}}"#).unwrap();
+        let t: Targets =
+            serde_json::from_str(r#"{"kpis":{"first_reply_time":{"best":900,"poor":60}}}"#)
+                .unwrap();
         assert!(t.validate().unwrap_err().contains("first_reply_time"));
         let t: Targets = serde_json::from_str(r#"{"kpis":{"frt":{"best":1,"poor":2}}}"#).unwrap();
         assert!(t.validate().unwrap_err().contains("unknown KPI"));

@@ -61,7 +61,8 @@ impl Dataset {
     fn agent(&mut self, id: &Id) -> u32 {
         let a = self.names.agents.intern(id.as_str());
         if self.timelines.len() <= a as usize {
-            self.timelines.resize_with(a as usize + 1, AgentTimeline::default);
+            self.timelines
+                .resize_with(a as usize + 1, AgentTimeline::default);
         }
         a
     }
@@ -73,7 +74,11 @@ impl Dataset {
     /// Inserts a ticket or replaces what was known of it (call after every change).
     pub fn upsert_ticket(&mut self, t: &TicketState) {
         let row = self.ticket_row(&t.id);
-        for a in [t.assignee.as_ref(), t.facts.first_reply_by.as_ref(), t.facts.solved_by.as_ref()] {
+        for a in [
+            t.assignee.as_ref(),
+            t.facts.first_reply_by.as_ref(),
+            t.facts.solved_by.as_ref(),
+        ] {
             self.opt_agent(a);
         }
         self.tickets.upsert(row, t, &mut self.names);
@@ -83,7 +88,8 @@ impl Dataset {
     pub fn add_reply(&mut self, r: &ReplyInterval) {
         let ticket = self.ticket_row(&r.ticket);
         let agent = self.agent(&r.agent);
-        self.replies.push(ticket, agent, r.waiting_since, r.replied_at);
+        self.replies
+            .push(ticket, agent, r.waiting_since, r.replied_at);
     }
 
     /// Appends one solve.
@@ -99,7 +105,8 @@ impl Dataset {
         st.tag_set.push(tag_set);
         st.new_topics.push(0);
         let tags = self.names.tag_sets.get(tag_set);
-        self.learning.record(&mut self.solves, idx, agent, s.at, tags);
+        self.learning
+            .record(&mut self.solves, idx, agent, s.at, tags);
         if agent != 0 {
             self.timelines[agent as usize].add_solve(s.at);
         }
@@ -129,7 +136,10 @@ impl Dataset {
         match &e.body {
             EventBody::SurveyResponse(s) => {
                 let ticket = s.ticket.as_ref().map_or(0, |t| self.ticket_row(t));
-                let customer = s.customer.as_ref().map_or(0, |c| self.names.customers.intern(c.as_str()));
+                let customer = s
+                    .customer
+                    .as_ref()
+                    .map_or(0, |c| self.names.customers.intern(c.as_str()));
                 let agent = self.opt_agent(s.agent.as_ref());
                 self.events.surveys.push(NewAnswer {
                     at,
@@ -144,10 +154,16 @@ impl Dataset {
                 self.events.votes.at.push(at);
                 self.events.votes.helpful.push(*helpful);
             }
-            EventBody::CallQueued { call, queue, customer } => {
+            EventBody::CallQueued {
+                call,
+                queue,
+                customer,
+            } => {
                 let row = self.call_row(call);
                 let queue = queue.as_deref().map_or(0, |q| self.names.groups.intern(q));
-                let customer = customer.as_ref().map_or(0, |c| self.names.customers.intern(c.as_str()));
+                let customer = customer
+                    .as_ref()
+                    .map_or(0, |c| self.names.customers.intern(c.as_str()));
                 let c = &mut self.events.calls;
                 c.queued[row] = at;
                 c.queue[row] = queue;
@@ -164,7 +180,11 @@ impl Dataset {
                 let row = self.call_row(call);
                 self.events.calls.abandoned[row] = at;
             }
-            EventBody::CallEnded { call, hold_s, wrapup_s } => {
+            EventBody::CallEnded {
+                call,
+                hold_s,
+                wrapup_s,
+            } => {
                 let row = self.call_row(call);
                 let c = &mut self.events.calls;
                 c.ended[row] = at;
@@ -200,7 +220,8 @@ impl Dataset {
             }
             EventBody::CustomerLifecycle { customer, state } => {
                 let c = self.names.customers.intern(customer.as_str());
-                self.events.add_lifecycle(c, at, events::lifecycle_code(*state));
+                self.events
+                    .add_lifecycle(c, at, events::lifecycle_code(*state));
             }
             EventBody::AgentProfile(p) => {
                 let a = self.agent(&p.agent);
@@ -208,7 +229,10 @@ impl Dataset {
                     self.names.agent_names.insert(a, name.clone());
                 }
                 if let Some(groups) = &p.groups {
-                    let g = groups.iter().map(|g| self.names.groups.intern(g.as_str())).collect();
+                    let g = groups
+                        .iter()
+                        .map(|g| self.names.groups.intern(g.as_str()))
+                        .collect();
                     self.events.agent_groups.insert(a, g);
                 }
             }

@@ -40,6 +40,9 @@ pub struct Ctx<'a, C> {
 /// One family's cells per scope: `out[s]` belongs to `scopes[s]`.
 pub type FamilyOut = Vec<Vec<(Key, Kpis)>>;
 
+/// One family to run over one period with its scopes (None is the totals).
+type Task<'a, C> = (Family, &'a Ctx<'a, C>, Vec<Option<&'a Keyer>>);
+
 /// What to compute.
 pub struct Plan {
     pub families: Vec<Family>,
@@ -62,19 +65,47 @@ pub fn millis(ts: Timestamp) -> i64 {
 }
 
 /// Runs the plan's families over the period (and the previous one), with every grouping.
-pub fn compute<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C, plan: &Plan) -> Computed {
-    let period = Period { from: millis(req.from), to: millis(req.to).max(millis(req.from)) };
+pub fn compute<C: DurationClock>(
+    ds: &Dataset,
+    req: &ReportRequest,
+    clock: &C,
+    plan: &Plan,
+) -> Computed {
+    let period = Period {
+        from: millis(req.from),
+        to: millis(req.to).max(millis(req.from)),
+    };
     let n = &ds.names;
-    let card = Cardinalities { groups: n.groups.len(), agents: n.agents.len(), orgs: n.orgs.len(), tags: n.tags.len() };
-    let keyers: Vec<Keyer> =
-        plan.groupings.iter().map(|g| Keyer::new(g, period, &req.tz, req.week_start, card)).collect();
+    let card = Cardinalities {
+        groups: n.groups.len(),
+        agents: n.agents.len(),
+        orgs: n.orgs.len(),
+        tags: n.tags.len(),
+    };
+    let keyers: Vec<Keyer> = plan
+        .groupings
+        .iter()
+        .map(|g| Keyer::new(g, period, &req.tz, req.week_start, card))
+        .collect();
     let history = History::build(ds);
     let now = millis(req.now);
-    let main = Ctx { ds, req, period, clock, history: &history, now, main: true };
-    let prev = Ctx { period: period.previous(), main: false, ..main };
+    let main = Ctx {
+        ds,
+        req,
+        period,
+        clock,
+        history: &history,
+        now,
+        main: true,
+    };
+    let prev = Ctx {
+        period: period.previous(),
+        main: false,
+        ..main
+    };
 
     // Tasks: (family, ctx, scopes). Scope None is the totals.
-    let mut tasks: Vec<(Family, &Ctx<C>, Vec<Option<&Keyer>>)> = Vec::new();
+    let mut tasks: Vec<Task<C>> = Vec::new();
     for &f in &plan.families {
         let mut scopes = vec![None];
         for k in &keyers {
@@ -94,12 +125,17 @@ pub fn compute<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C, p
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some((family, ctx, scopes)) = tasks.get(i) else { break };
+            let Some((family, ctx, scopes)) = tasks.get(i) else {
+                break;
+            };
             let out = family.run(ctx, scopes);
             *results[i].lock().expect("no panics while holding") = Some(out);
         }
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(tasks.len()).max(1);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(tasks.len())
+        .max(1);
     if threads == 1 {
         work();
     } else {
@@ -115,21 +151,53 @@ pub fn compute<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C, p
     let mut previous = plan.previous.then(Kpis::default);
     let mut rows: Vec<BTreeMap<Key, Kpis>> = keyers.iter().map(|_| BTreeMap::new()).collect();
     for ((_, ctx, scopes), result) in tasks.iter().zip(results) {
-        let out = result.into_inner().expect("no panics while holding").expect("every task ran");
+        let out = result
+            .into_inner()
+            .expect("no panics while holding")
+            .expect("every task ran");
         for (scope, cells) in scopes.iter().zip(out) {
             match scope {
                 None => {
-                    let target = if ctx.main { &mut totals } else { previous.as_mut().expect("planned") };
+                    let target = if ctx.main {
+                        &mut totals
+                    } else {
+                        previous.as_mut().expect("planned")
+                    };
                     for (_, k) in cells {
                         target.absorb(k);
                     }
                 }
                 Some(keyer) => {
-                    let g = keyers.iter().position(|k| std::ptr::eq(k, *keyer)).expect("own keyer");
+                    let g = keyers
+                        .iter()
+                        .position(|k| std::ptr::eq(k, *keyer))
+                        .expect("own keyer");
                     for (key, k) in cells {
                         rows[g].entry(key).or_default().absorb(k);
                     }
                 }
+            }
+        }
+    }
+    // A row has every KPI of every family that supports its grouping, zero when the family had
+    // nothing in that row: the empty values come from running each family on no data.
+    let nothing = Dataset::new();
+    let empty_history = History::default();
+    let empty_ctx = Ctx {
+        ds: &nothing,
+        history: &empty_history,
+        main: false,
+        ..main
+    };
+    for (g, keyer) in keyers.iter().enumerate() {
+        for f in plan
+            .families
+            .iter()
+            .filter(|f| keyer.dims.iter().all(|&d| f.supports(d)))
+        {
+            let empty = f.run(&empty_ctx, &[None]).remove(0).remove(0).1;
+            for kpis in rows[g].values_mut() {
+                kpis.fill(&empty);
             }
         }
     }
@@ -149,32 +217,58 @@ pub fn compute<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C, p
                 .collect()
         })
         .collect();
-    Computed { keyers, totals, rows, previous }
+    Computed {
+        keyers,
+        totals,
+        rows,
+        previous,
+    }
 }
 
 /// For benchmarks: the best of `reps` single-threaded runs of each family over the report's
 /// groupings, in milliseconds.
-pub fn family_timings<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C, reps: usize) -> Vec<(String, f64)> {
-    let period = Period { from: millis(req.from), to: millis(req.to).max(millis(req.from)) };
+pub fn family_timings<C: DurationClock>(
+    ds: &Dataset,
+    req: &ReportRequest,
+    clock: &C,
+    reps: usize,
+) -> Vec<(String, f64)> {
+    let period = Period {
+        from: millis(req.from),
+        to: millis(req.to).max(millis(req.from)),
+    };
     let n = &ds.names;
-    let card = Cardinalities { groups: n.groups.len(), agents: n.agents.len(), orgs: n.orgs.len(), tags: n.tags.len() };
-    let keyers: Vec<Keyer> =
-        req.groupings().iter().map(|g| Keyer::new(g, period, &req.tz, req.week_start, card)).collect();
+    let card = Cardinalities {
+        groups: n.groups.len(),
+        agents: n.agents.len(),
+        orgs: n.orgs.len(),
+        tags: n.tags.len(),
+    };
+    let keyers: Vec<Keyer> = req
+        .groupings()
+        .iter()
+        .map(|g| Keyer::new(g, period, &req.tz, req.week_start, card))
+        .collect();
     let t = std::time::Instant::now();
     let history = History::build(ds);
     let mut out = vec![("history".to_owned(), t.elapsed().as_secs_f64() * 1000.0)];
-    let t = std::time::Instant::now();
-    let mut sum = 0i64;
-    for row in 0..ds.tickets.len() as u32 {
-        let tk = ds.tickets.get(row);
-        sum += tk.created + i64::from(tk.assignee) + ds.tickets.first_reply_at(row).unwrap_or(0);
-    }
-    std::hint::black_box(sum);
-    out.push(("scan".to_owned(), t.elapsed().as_secs_f64() * 1000.0));
-    let ctx = Ctx { ds, req, period, clock, history: &history, now: millis(req.now), main: true };
+    let ctx = Ctx {
+        ds,
+        req,
+        period,
+        clock,
+        history: &history,
+        now: millis(req.now),
+        main: true,
+    };
     for f in Family::ALL {
         let mut scopes = vec![None];
-        scopes.extend(keyers.iter().filter(|k| k.dims.iter().all(|&d| f.supports(d))).map(Some));
+        scopes.extend(
+            keyers
+                .iter()
+                .filter(|k| k.dims.iter().all(|&d| f.supports(d)))
+                .map(Some),
+        );
         let best = (0..reps.max(1))
             .map(|_| {
                 let t = std::time::Instant::now();
@@ -193,13 +287,18 @@ fn derive(k: &mut Kpis) {
     if let (Some(views), Some(volume)) = (k.page_views, k.ticket_volume) {
         k.self_service_ratio = Some(Rate::new(views.value, volume.value));
     }
-    let Some(costs) = k.raw.costs.clone() else { return };
+    let Some(costs) = k.raw.costs.clone() else {
+        return;
+    };
     let total = |c: &[Decimal; 5]| c.iter().copied().sum::<Decimal>();
     if let (Some(volume), Some(calls)) = (k.ticket_volume, k.raw.calls_queued) {
         let contacts = volume.value + calls;
         let per = |amount: Decimal, den: u64| (den > 0).then(|| money(amount / Decimal::from(den)));
         k.cost_per_contact = Some(MoneyRatio {
-            value: costs.iter().map(|(cur, c)| (cur.clone(), per(total(c), contacts))).collect(),
+            value: costs
+                .iter()
+                .map(|(cur, c)| (cur.clone(), per(total(c), contacts)))
+                .collect(),
             band: None,
         });
         // Calls carry all of telephony and their share (by count of contacts) of staff.
@@ -219,14 +318,16 @@ fn derive(k: &mut Kpis) {
         });
     }
     if let Some(revenue) = &k.raw.revenue {
-        let currencies: std::collections::BTreeSet<&String> = costs.keys().chain(revenue.keys()).collect();
+        let currencies: std::collections::BTreeSet<&String> =
+            costs.keys().chain(revenue.keys()).collect();
         k.support_roi = Some(MoneyRatio {
             value: currencies
                 .into_iter()
                 .map(|cur| {
                     let cost = costs.get(cur).map_or(Decimal::ZERO, total);
                     let rev = revenue.get(cur).copied().unwrap_or(Decimal::ZERO);
-                    let roi = (!cost.is_zero()).then(|| ((rev - cost) / cost).round_dp(4));
+                    let roi =
+                        (!cost.is_zero()).then(|| ((rev - cost) / cost).round_dp(4).normalize());
                     (cur.clone(), roi)
                 })
                 .collect(),
@@ -235,9 +336,11 @@ fn derive(k: &mut Kpis) {
     }
 }
 
-/// Money as reported: two decimals, half away from zero.
+/// Money as reported: exactly two decimals, half away from zero.
 pub fn money(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    let mut r = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    r
 }
 
 /// The full report.
@@ -249,10 +352,22 @@ pub fn report<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) ->
     if hidden_agents {
         groupings.push(agent_grouping.clone());
     }
-    let plan = Plan { families: Family::ALL.to_vec(), groupings: groupings.clone(), previous: req.compare_previous };
+    let plan = Plan {
+        families: Family::ALL.to_vec(),
+        groupings: groupings.clone(),
+        previous: req.compare_previous,
+    };
     let mut c = compute(ds, req, clock, &plan);
-    let agent_idx = groupings.iter().position(|g| *g == agent_grouping).expect("added");
-    let top = kpi::agents::rank(ds, &c.keyers[agent_idx], &c.rows[agent_idx], &req.rank_weights);
+    let agent_idx = groupings
+        .iter()
+        .position(|g| *g == agent_grouping)
+        .expect("added");
+    let top = kpi::agents::rank(
+        ds,
+        &c.keyers[agent_idx],
+        &c.rows[agent_idx],
+        &req.rank_weights,
+    );
 
     let mut notes = vec![
         "overdue_backlog needs SLA policies, which are not recorded yet".to_owned(),
@@ -284,14 +399,27 @@ pub fn report<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) ->
                 let mut pairs = Vec::new();
                 for (&d, &v) in dims.iter().zip(&values) {
                     let label = label(ds, keyer, d, v, &mut names);
-                    sort.push(if d.is_time() { SortKey::Index(v) } else { SortKey::Label(label.clone()) });
+                    sort.push(if d.is_time() {
+                        SortKey::Index(v)
+                    } else {
+                        SortKey::Label(label.is_none(), label.clone().unwrap_or_default())
+                    });
                     pairs.push((d.as_str(), label));
                 }
-                (sort, Row { key: Ordered(pairs), kpis })
+                (
+                    sort,
+                    Row {
+                        key: Ordered(pairs),
+                        kpis,
+                    },
+                )
             })
             .collect();
         rows.sort_by(|a, b| a.0.cmp(&b.0));
-        by.push(Grouping { dimensions: dims.clone(), rows: rows.into_iter().map(|r| r.1).collect() });
+        by.push(Grouping {
+            dimensions: dims.clone(),
+            rows: rows.into_iter().map(|r| r.1).collect(),
+        });
     }
 
     let period = period_info(req.from, req.to, req, millis(req.now));
@@ -299,7 +427,11 @@ pub fn report<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) ->
         None => (None, None),
         Some(mut prev) => {
             prev.apply_bands(&req.targets, None);
-            let p = Period { from: millis(req.from), to: millis(req.to) }.previous();
+            let p = Period {
+                from: millis(req.from),
+                to: millis(req.to),
+            }
+            .previous();
             let info = period_info(
                 Timestamp::from_millisecond(p.from).unwrap_or(Timestamp::MIN),
                 req.from,
@@ -312,32 +444,56 @@ pub fn report<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) ->
                 .into_iter()
                 .map(|(kpi, now)| (kpi, Change::new(before.get(kpi).copied().flatten(), now)))
                 .collect();
-            (Some(Previous { period: info, kpis: prev }), Some(Ordered(change)))
+            (
+                Some(Previous {
+                    period: info,
+                    kpis: prev,
+                }),
+                Some(Ordered(change)),
+            )
         }
     };
     let thresholds = Ordered(
-        crate::output::KPI_IDS.iter().filter_map(|&k| req.targets.threshold(k, None).map(|t| (k, t))).collect(),
+        crate::output::KPI_IDS
+            .iter()
+            .filter_map(|&k| req.targets.threshold(k, None).map(|t| (k, t)))
+            .collect(),
     );
-    Report { period, kpis: totals, by, previous, change, thresholds, names, notes }
+    Report {
+        period,
+        kpis: totals,
+        by,
+        previous,
+        change,
+        thresholds,
+        names,
+        notes,
+    }
 }
 
 fn unavailable() -> Unavailable {
-    Unavailable { value: None, note: "needs SLA policies (deadlines per priority), not recorded yet" }
+    Unavailable {
+        value: None,
+        note: "needs SLA policies (deadlines per priority), not recorded yet",
+    }
 }
 
 /// Rows sort by time bucket, then by label with none last.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum SortKey {
     Index(u32),
-    Label(Option<String>),
+    /// Whether the value is none (so none sorts last), and the label.
+    Label(bool, String),
 }
 
 fn label(ds: &Dataset, keyer: &Keyer, d: Dimension, v: u32, names: &mut Names) -> Option<String> {
     let n = &ds.names;
-    let s = match d {
-        Dimension::Day | Dimension::Week | Dimension::Month => {
-            keyer.time.as_ref().and_then(|(_, b)| b.labels.get(v as usize)).cloned()
-        }
+    match d {
+        Dimension::Day | Dimension::Week | Dimension::Month => keyer
+            .time
+            .as_ref()
+            .and_then(|(_, b)| b.labels.get(v as usize))
+            .cloned(),
         Dimension::Channel => channel_label(v).map(str::to_owned),
         Dimension::Priority => priority_label(v).map(str::to_owned),
         Dimension::Kind => kind_label(v).map(str::to_owned),
@@ -360,20 +516,24 @@ fn label(ds: &Dataset, keyer: &Keyer, d: Dimension, v: u32, names: &mut Names) -
             }
             id.to_owned()
         }),
-    };
-    s
+    }
 }
 
 fn period_info(from: Timestamp, to: Timestamp, req: &ReportRequest, now: i64) -> PeriodInfo {
     PeriodInfo {
         from: from.to_string(),
         to: to.to_string(),
-        tz: req.tz.iana_name().map_or_else(|| format!("{:?}", req.tz), str::to_owned),
+        tz: req
+            .tz
+            .iana_name()
+            .map_or_else(|| format!("{:?}", req.tz), str::to_owned),
         partial: millis(to) > now,
     }
 }
 
 /// Raw money sums per currency name.
 pub fn currency_map<V>(ds: &Dataset, m: BTreeMap<u32, V>) -> BTreeMap<String, V> {
-    m.into_iter().map(|(c, v)| (ds.names.currencies.name(c).to_owned(), v)).collect()
+    m.into_iter()
+        .map(|(c, v)| (ds.names.currencies.name(c).to_owned(), v))
+        .collect()
 }

@@ -76,7 +76,8 @@ impl History {
                 let reopens = ds.reopen_times.get(&row).unwrap_or(&none);
                 let unsolved_now = crate::table::tickets::status_unsolved(tk.status());
                 let merged = t.merged_at.get(&row).copied();
-                h.intervals.extend(intervals(tk.created, &s, reopens, unsolved_now, merged));
+                h.intervals
+                    .extend(intervals(tk.created, &s, reopens, unsolved_now, merged));
             }
             h.offsets.push(h.intervals.len() as u32);
         }
@@ -99,7 +100,11 @@ impl History {
         if tk.is_merged() {
             close = close.min(t.merged_at.get(&row).copied().unwrap_or(FOREVER));
         }
-        f(Interval { open: tk.created, close, inferred: false });
+        f(Interval {
+            open: tk.created,
+            close,
+            inferred: false,
+        });
     }
 
     /// Whether a present ticket is unsolved at `at`, and whether that was inferred.
@@ -116,7 +121,13 @@ impl History {
 
 /// The unsolved intervals from creation, sorted solves and reopens, the current status and
 /// the merge.
-fn intervals(created: i64, solves: &[i64], reopens: &[i64], unsolved_now: bool, merged: Option<i64>) -> Vec<Interval> {
+fn intervals(
+    created: i64,
+    solves: &[i64],
+    reopens: &[i64],
+    unsolved_now: bool,
+    merged: Option<i64>,
+) -> Vec<Interval> {
     let mut out = Vec::new();
     let mut open = Some((created, false));
     let mut last_solve = created;
@@ -127,11 +138,19 @@ fn intervals(created: i64, solves: &[i64], reopens: &[i64], unsolved_now: bool, 
         }
         match open {
             Some((o, inferred)) => {
-                out.push(Interval { open: o, close: s, inferred });
+                out.push(Interval {
+                    open: o,
+                    close: s,
+                    inferred,
+                });
             }
             None => {
                 // Solved twice with no recorded reopen between: the reopen is inferred.
-                out.push(Interval { open: last_solve, close: s, inferred: true });
+                out.push(Interval {
+                    open: last_solve,
+                    close: s,
+                    inferred: true,
+                });
             }
         }
         open = None;
@@ -151,9 +170,17 @@ fn intervals(created: i64, solves: &[i64], reopens: &[i64], unsolved_now: bool, 
     // means a solve is missing: the status is trusted.
     match open {
         Some((o, inferred)) if unsolved_now || merged.is_some() || solves.is_empty() => {
-            out.push(Interval { open: o, close: FOREVER, inferred });
+            out.push(Interval {
+                open: o,
+                close: FOREVER,
+                inferred,
+            });
         }
-        None if unsolved_now => out.push(Interval { open: last_solve, close: FOREVER, inferred: true }),
+        None if unsolved_now => out.push(Interval {
+            open: last_solve,
+            close: FOREVER,
+            inferred: true,
+        }),
         _ => {}
     }
     if let Some(m) = merged {
@@ -170,7 +197,11 @@ mod tests {
     use super::*;
 
     fn iv(open: i64, close: i64, inferred: bool) -> Interval {
-        Interval { open, close, inferred }
+        Interval {
+            open,
+            close,
+            inferred,
+        }
     }
 
     #[test]
@@ -187,14 +218,26 @@ mod tests {
 
     #[test]
     fn missing_reopens_follow_their_solve_at_once() {
-        assert_eq!(intervals(0, &[10, 30], &[], false, None), [iv(0, 10, false), iv(10, 30, true)]);
-        assert_eq!(intervals(0, &[10], &[], true, None), [iv(0, 10, false), iv(10, FOREVER, true)]);
+        assert_eq!(
+            intervals(0, &[10, 30], &[], false, None),
+            [iv(0, 10, false), iv(10, 30, true)]
+        );
+        assert_eq!(
+            intervals(0, &[10], &[], true, None),
+            [iv(0, 10, false), iv(10, FOREVER, true)]
+        );
     }
 
     #[test]
     fn a_merge_closes_the_ticket() {
         assert_eq!(intervals(0, &[], &[], false, Some(5)), [iv(0, 5, false)]);
-        assert_eq!(intervals(0, &[10], &[20], true, Some(25)), [iv(0, 10, false), iv(20, 25, false)]);
-        assert_eq!(intervals(0, &[10], &[20], true, Some(15)), [iv(0, 10, false)]);
+        assert_eq!(
+            intervals(0, &[10], &[20], true, Some(25)),
+            [iv(0, 10, false), iv(20, 25, false)]
+        );
+        assert_eq!(
+            intervals(0, &[10], &[20], true, Some(15)),
+            [iv(0, 10, false)]
+        );
     }
 }

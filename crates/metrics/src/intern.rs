@@ -41,15 +41,25 @@ impl Interner {
 
     /// The id of `s`, interning it first when it is new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        let Interner { table, hasher, arena, offsets } = self;
+        let Interner {
+            table,
+            hasher,
+            arena,
+            offsets,
+        } = self;
         let hash = hasher.hash_one(s);
         if let Some(&id) = table.find(hash, |&id| name_of(arena, offsets, id) == s) {
             return id;
         }
-        let id = u32::try_from(offsets.len() - 1).expect("more than 4 billion ids in one namespace");
+        let id =
+            u32::try_from(offsets.len() - 1).expect("more than 4 billion ids in one namespace");
         arena.push_str(s);
-        offsets.push(u32::try_from(arena.len()).expect("more than 4 GiB of identifiers in one namespace"));
-        table.insert_unique(hash, id, |&other| hasher.hash_one(name_of(arena, offsets, other)));
+        offsets.push(
+            u32::try_from(arena.len()).expect("more than 4 GiB of identifiers in one namespace"),
+        );
+        table.insert_unique(hash, id, |&other| {
+            hasher.hash_one(name_of(arena, offsets, other))
+        });
         id
     }
 

@@ -67,7 +67,12 @@ pub fn family_timings(ds: &Dataset, req: &ReportRequest, reps: usize) -> Vec<(St
 pub fn top_agents(ds: &Dataset, req: &ReportRequest, weights: &RankWeights) -> Vec<AgentRow> {
     use kpi::Family;
     let plan = engine::Plan {
-        families: vec![Family::Tickets, Family::Surveys, Family::Learning, Family::Sessions],
+        families: vec![
+            Family::Tickets,
+            Family::Surveys,
+            Family::Learning,
+            Family::Sessions,
+        ],
         groupings: vec![vec![Dimension::Agent]],
         previous: false,
     };

@@ -32,7 +32,11 @@ pub struct TagSets {
 
 impl Default for TagSets {
     fn default() -> TagSets {
-        TagSets { ids: HashMap::new(), offsets: vec![0, 0], pool: Vec::new() }
+        TagSets {
+            ids: HashMap::new(),
+            offsets: vec![0, 0],
+            pool: Vec::new(),
+        }
     }
 }
 
@@ -49,7 +53,8 @@ impl TagSets {
         }
         let id = u32::try_from(self.offsets.len() - 1).expect("more than 4 billion tag sets");
         self.pool.extend_from_slice(&ids);
-        self.offsets.push(u32::try_from(self.pool.len()).expect("tag pool over 4 billion entries"));
+        self.offsets
+            .push(u32::try_from(self.pool.len()).expect("tag pool over 4 billion entries"));
         self.ids.insert(ids.into_boxed_slice(), id);
         id
     }

@@ -5,8 +5,8 @@ use crate::bands::{Band, Targets, Threshold};
 use crate::percentile::{Samples, Summary, summarize_union};
 use crate::request::Dimension;
 use rust_decimal::Decimal;
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use std::collections::BTreeMap;
 
 /// Every KPI id a report can carry, in catalogue order (targets are validated against it).
@@ -108,7 +108,12 @@ pub struct Rate {
 
 impl Rate {
     pub fn new(num: u64, den: u64) -> Rate {
-        Rate { value: (den > 0).then(|| num as f64 / den as f64), num, den, band: None }
+        Rate {
+            value: (den > 0).then(|| num as f64 / den as f64),
+            num,
+            den,
+            band: None,
+        }
     }
 }
 
@@ -305,6 +310,25 @@ macro_rules! kpis {
         }
 
         impl Kpis {
+            /// Takes the KPIs `other` has and these lack.
+            pub fn fill(&mut self, other: &Kpis) {
+                $(
+                    if self.$field.is_none() {
+                        self.$field = other.$field.clone();
+                    }
+                )+
+                let raw = &other.raw;
+                if self.raw.calls_queued.is_none() {
+                    self.raw.calls_queued = raw.calls_queued;
+                }
+                if self.raw.costs.is_none() {
+                    self.raw.costs = raw.costs.clone();
+                }
+                if self.raw.revenue.is_none() {
+                    self.raw.revenue = raw.revenue.clone();
+                }
+            }
+
             /// Takes every KPI `other` has.
             pub fn absorb(&mut self, other: Kpis) {
                 $(
@@ -426,20 +450,50 @@ impl Kpis {
             };
         }
         visit!(
-            first_reply_time, reply_time, first_resolution_time, full_resolution_time, handle_time,
-            handle_time_tickets, handle_time_calls, requester_wait_time, ticket_volume,
-            solved_tickets, backlog, resolution_rate, reopen_rate, fcr_rate, replies_per_ticket,
-            repeat_contact_rate, csat, nps, ces, helpful_rate, abandonment_rate, speed_of_answer,
-            service_level, page_views, self_service_ratio, resolved_per_session, learning_rate,
-            complaints, retention_rate, churn_rate, operating_cost, cost_per_contact,
-            cost_per_call, support_revenue, support_roi
+            first_reply_time,
+            reply_time,
+            first_resolution_time,
+            full_resolution_time,
+            handle_time,
+            handle_time_tickets,
+            handle_time_calls,
+            requester_wait_time,
+            ticket_volume,
+            solved_tickets,
+            backlog,
+            resolution_rate,
+            reopen_rate,
+            fcr_rate,
+            replies_per_ticket,
+            repeat_contact_rate,
+            csat,
+            nps,
+            ces,
+            helpful_rate,
+            abandonment_rate,
+            speed_of_answer,
+            service_level,
+            page_views,
+            self_service_ratio,
+            resolved_per_session,
+            learning_rate,
+            complaints,
+            retention_rate,
+            churn_rate,
+            operating_cost,
+            cost_per_contact,
+            cost_per_call,
+            support_revenue,
+            support_roi
         );
     }
 
     /// Bands every KPI that has thresholds (the group's targets in a row of that group).
     pub fn apply_bands(&mut self, targets: &Targets, group: Option<&str>) {
         self.each_headline(|kpi, v| {
-            let band = targets.threshold(kpi, group).and_then(|t| v.headline().map(|x| t.band(x)));
+            let band = targets
+                .threshold(kpi, group)
+                .and_then(|t| v.headline().map(|x| t.band(x)));
             v.set_band(band);
         });
     }
@@ -507,8 +561,15 @@ pub struct Change {
 impl Change {
     pub fn new(previous: Option<f64>, current: Option<f64>) -> Change {
         let abs = previous.zip(current).map(|(p, c)| c - p);
-        let rel = abs.zip(previous).and_then(|(a, p)| (p != 0.0).then(|| a / p.abs()));
-        Change { previous, current, abs, rel }
+        let rel = abs
+            .zip(previous)
+            .and_then(|(a, p)| (p != 0.0).then(|| a / p.abs()));
+        Change {
+            previous,
+            current,
+            abs,
+            rel,
+        }
     }
 }
 

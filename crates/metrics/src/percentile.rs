@@ -44,7 +44,10 @@ pub struct Samples {
 impl Samples {
     /// Samples that are counted and summed but not kept.
     pub fn count_only() -> Samples {
-        Samples { count_only: true, ..Samples::default() }
+        Samples {
+            count_only: true,
+            ..Samples::default()
+        }
     }
 
     #[inline]
@@ -85,7 +88,9 @@ impl Samples {
     fn sum(&self) -> i128 {
         // Summed when asked: cheaper than summing on every push.
         let narrow: u64 = self.narrow.iter().map(|&x| u64::from(x)).sum();
-        self.counted_sum + i128::from(narrow) + self.wide.iter().map(|&x| i128::from(x)).sum::<i128>()
+        self.counted_sum
+            + i128::from(narrow)
+            + self.wide.iter().map(|&x| i128::from(x)).sum::<i128>()
     }
 
     /// Summarises these samples.
@@ -97,7 +102,11 @@ impl Samples {
 /// Summarises several sets of samples as one (count-only sets are left out: they have no
 /// values to give).
 pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
-    let parts: Vec<&Samples> = parts.iter().map(|p| &**p).filter(|p| !p.count_only).collect();
+    let parts: Vec<&Samples> = parts
+        .iter()
+        .map(|p| &**p)
+        .filter(|p| !p.count_only)
+        .collect();
     let n: u64 = parts.iter().map(|p| p.len()).sum();
     if n == 0 {
         return None;
@@ -112,8 +121,12 @@ pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
     }
     let mut values = [0i64; 4];
     // Ranks below the narrow count are narrow samples; the rest are wide ones, in order.
-    let narrow_ranks: Vec<(usize, u64)> =
-        wanted.iter().enumerate().filter(|(_, r)| **r < narrow_n).map(|(i, r)| (i, *r)).collect();
+    let narrow_ranks: Vec<(usize, u64)> = wanted
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r < narrow_n)
+        .map(|(i, r)| (i, *r))
+        .collect();
     if !narrow_ranks.is_empty() {
         let narrow: Vec<&[u32]> = parts.iter().map(|p| p.narrow.as_slice()).collect();
         let ranks: Vec<u64> = narrow_ranks.iter().map(|x| x.1).collect();
@@ -122,8 +135,12 @@ pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
             values[*i] = i64::from(v);
         }
     }
-    let wide_ranks: Vec<(usize, u64)> =
-        wanted.iter().enumerate().filter(|(_, r)| **r >= narrow_n).map(|(i, r)| (i, *r - narrow_n)).collect();
+    let wide_ranks: Vec<(usize, u64)> = wanted
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r >= narrow_n)
+        .map(|(i, r)| (i, *r - narrow_n))
+        .collect();
     if !wide_ranks.is_empty() {
         let mut wide: Vec<i64> = parts.iter().flat_map(|p| p.wide.iter().copied()).collect();
         wide.sort_unstable();
@@ -167,7 +184,10 @@ fn bucket(v: u32) -> usize {
 fn select_narrow(parts: &[&[u32]], n: u64, ranks: &[u64]) -> Vec<u32> {
     if n <= SMALL {
         let mut all: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
-        return ranks.iter().map(|&r| *all.select_nth_unstable(r as usize).1).collect();
+        return ranks
+            .iter()
+            .map(|&r| *all.select_nth_unstable(r as usize).1)
+            .collect();
     }
     let mut counts = vec![0u32; BUCKETS];
     for p in parts {
@@ -192,7 +212,10 @@ fn select_narrow(parts: &[&[u32]], n: u64, ranks: &[u64]) -> Vec<u32> {
     let mut wanted: Vec<usize> = located.iter().map(|l| l.0).collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let mut pools: Vec<Vec<u32>> = wanted.iter().map(|&b| Vec::with_capacity(counts[b] as usize)).collect();
+    let mut pools: Vec<Vec<u32>> = wanted
+        .iter()
+        .map(|&b| Vec::with_capacity(counts[b] as usize))
+        .collect();
     let mut slot = vec![u8::MAX; BUCKETS];
     for (i, &b) in wanted.iter().enumerate() {
         slot[b] = i as u8;
@@ -228,14 +251,18 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The textbook definition on a sorted copy.
-    fn reference(xs: &[i64], p: f64) -> f64 {
+    /// The textbook definition on a sorted copy, the rank `(n - 1) num / den` kept exact.
+    fn reference(xs: &[i64], num: usize, den: usize) -> f64 {
         let mut s = xs.to_vec();
         s.sort();
-        let h = (s.len() - 1) as f64 * p;
-        let lo = h.floor() as usize;
+        let scaled = (s.len() - 1) * num;
+        let (lo, frac) = (scaled / den, (scaled % den) as f64 / den as f64);
         let hi = (lo + 1).min(s.len() - 1);
-        s[lo] as f64 + (h - lo as f64) * (s[hi] - s[lo]) as f64
+        s[lo] as f64 + frac * (s[hi] - s[lo]) as f64
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0)
     }
 
     #[test]
@@ -271,17 +298,19 @@ mod tests {
         let mut x = 12345u64;
         let mut xs = Vec::new();
         for i in 0..50_000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let v = match i % 10 {
-                0 => (x >> 20) as i64,         // up to 2^44: often wide
-                1 => 42,                       // ties
+                0 => (x >> 20) as i64,             // up to 2^44: often wide
+                1 => 42,                           // ties
                 _ => ((x >> 33) % 600_000) as i64, // minutes
             };
             xs.push(v);
         }
         let s = summarize(&xs).unwrap();
-        assert_eq!(s.median_ms, reference(&xs, 0.5));
-        assert_eq!(s.p90_ms, reference(&xs, 0.9));
+        assert!(close(s.median_ms, reference(&xs, 1, 2)));
+        assert!(close(s.p90_ms, reference(&xs, 9, 10)));
         // The same split across cells and summarised as a union.
         let mut a = Samples::default();
         let mut b = Samples::default();
@@ -295,8 +324,8 @@ mod tests {
         #[test]
         fn matches_the_sorted_definition(xs in proptest::collection::vec(0i64..10_000_000_000, 1..300)) {
             let s = summarize(&xs).unwrap();
-            prop_assert!((s.median_ms - reference(&xs, 0.5)).abs() < 1e-6);
-            prop_assert!((s.p90_ms - reference(&xs, 0.9)).abs() < 1e-6);
+            prop_assert!(close(s.median_ms, reference(&xs, 1, 2)));
+            prop_assert!(close(s.p90_ms, reference(&xs, 9, 10)));
             prop_assert!(s.median_ms <= s.p90_ms);
         }
     }

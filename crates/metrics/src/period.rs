@@ -44,7 +44,10 @@ impl Period {
 
     /// The period of the same length just before this one.
     pub fn previous(&self) -> Period {
-        Period { from: self.from - (self.to - self.from), to: self.from }
+        Period {
+            from: self.from - (self.to - self.from),
+            to: self.from,
+        }
     }
 }
 
@@ -84,8 +87,9 @@ impl Buckets {
         let local = from.to_zoned(tz.clone()).date();
         let mut date = match dim {
             Dimension::Week => {
-                let back = (local.weekday().to_monday_zero_offset() - week_start.to_monday_zero_offset())
-                    .rem_euclid(7);
+                let back = (local.weekday().to_monday_zero_offset()
+                    - week_start.to_monday_zero_offset())
+                .rem_euclid(7);
                 local.checked_sub(i64::from(back).days()).unwrap_or(local)
             }
             Dimension::Month => local.first_of_month(),
@@ -116,7 +120,9 @@ impl Buckets {
     }
 
     fn build_slots(&mut self) {
-        let (Some(&base), Some(&end)) = (self.starts.first(), self.ends.last()) else { return };
+        let (Some(&base), Some(&end)) = (self.starts.first(), self.ends.last()) else {
+            return;
+        };
         let span = (end - base).max(1) as u64;
         // About an hour per slot (2^22 ms), coarser for very long periods (at most 2^16 slots).
         self.slot_shift = 22.max(64 - (span >> 16).leading_zeros());
@@ -128,7 +134,10 @@ impl Buckets {
                 while i + 1 < self.starts.len() && self.starts[i + 1] <= t {
                     i += 1;
                 }
-                (i as u32, self.starts.get(i + 1).copied().unwrap_or(i64::MAX))
+                (
+                    i as u32,
+                    self.starts.get(i + 1).copied().unwrap_or(i64::MAX),
+                )
             })
             .collect();
         let slot_len = 1i64 << self.slot_shift;
@@ -167,7 +176,9 @@ fn start_of(date: Date, tz: &TimeZone) -> i64 {
 
 /// `at` plus `n` calendar units in a zone (for what a recurring cost covers).
 pub fn add_calendar(at: i64, tz: &TimeZone, unit: jiff::Unit, n: i64) -> i64 {
-    let Ok(ts) = Timestamp::from_millisecond(at) else { return at };
+    let Ok(ts) = Timestamp::from_millisecond(at) else {
+        return at;
+    };
     let z = ts.to_zoned(tz.clone());
     let span = match unit {
         jiff::Unit::Day => n.days(),
@@ -176,7 +187,8 @@ pub fn add_calendar(at: i64, tz: &TimeZone, unit: jiff::Unit, n: i64) -> i64 {
         jiff::Unit::Year => n.years(),
         _ => n.milliseconds(),
     };
-    z.checked_add(span).map_or(i64::MAX, |z| z.timestamp().as_millisecond())
+    z.checked_add(span)
+        .map_or(i64::MAX, |z| z.timestamp().as_millisecond())
 }
 
 #[cfg(test)]
@@ -191,7 +203,10 @@ mod tests {
     fn weeks_start_on_the_given_day_in_the_zone() {
         let tz = TimeZone::get("Asia/Tehran").unwrap();
         // 2026-01-01 is a Thursday. Tehran is +03:30 all year since 2023.
-        let p = Period { from: ms("2025-12-31T20:30:00Z"), to: ms("2026-01-14T20:30:00Z") };
+        let p = Period {
+            from: ms("2025-12-31T20:30:00Z"),
+            to: ms("2026-01-14T20:30:00Z"),
+        };
         let b = Buckets::new(Dimension::Week, p, &tz, Weekday::Saturday);
         assert_eq!(b.labels, ["2025-12-27", "2026-01-03", "2026-01-10"]);
         assert_eq!(b.starts[1], ms("2026-01-02T20:30:00Z"));
@@ -205,11 +220,17 @@ mod tests {
     #[test]
     fn months_follow_the_zone_and_dst() {
         let tz = TimeZone::get("Europe/Moscow").unwrap();
-        let p = Period { from: ms("2025-12-31T21:00:00Z"), to: ms("2026-03-31T21:00:00Z") };
+        let p = Period {
+            from: ms("2025-12-31T21:00:00Z"),
+            to: ms("2026-03-31T21:00:00Z"),
+        };
         let b = Buckets::new(Dimension::Month, p, &tz, Weekday::Monday);
         assert_eq!(b.labels, ["2026-01", "2026-02", "2026-03"]);
         let ny = TimeZone::get("America/New_York").unwrap();
-        let p = Period { from: ms("2026-03-07T05:00:00Z"), to: ms("2026-03-10T04:00:00Z") };
+        let p = Period {
+            from: ms("2026-03-07T05:00:00Z"),
+            to: ms("2026-03-10T04:00:00Z"),
+        };
         let d = Buckets::new(Dimension::Day, p, &ny, Weekday::Monday);
         assert_eq!(d.labels, ["2026-03-07", "2026-03-08", "2026-03-09"]);
         // The DST day is 23 hours long.
@@ -219,7 +240,13 @@ mod tests {
     #[test]
     fn calendar_months_have_their_own_lengths() {
         let jan = ms("2026-01-01T00:00:00Z");
-        assert_eq!(add_calendar(jan, &TimeZone::UTC, jiff::Unit::Month, 1), ms("2026-02-01T00:00:00Z"));
-        assert_eq!(add_calendar(jan, &TimeZone::UTC, jiff::Unit::Year, 1), ms("2027-01-01T00:00:00Z"));
+        assert_eq!(
+            add_calendar(jan, &TimeZone::UTC, jiff::Unit::Month, 1),
+            ms("2026-02-01T00:00:00Z")
+        );
+        assert_eq!(
+            add_calendar(jan, &TimeZone::UTC, jiff::Unit::Year, 1),
+            ms("2027-01-01T00:00:00Z")
+        );
     }
 }

@@ -52,7 +52,10 @@ impl Replayer {
             }
             body => {
                 let id = body.ticket().expect("ticket changes name their ticket");
-                let t = self.tickets.get_mut(id).ok_or_else(|| ReplayError::UnknownTicket(id.to_string()))?;
+                let t = self
+                    .tickets
+                    .get_mut(id)
+                    .ok_or_else(|| ReplayError::UnknownTicket(id.to_string()))?;
                 let derived = t.apply(body, at, Mode::Replay)?;
                 if let Some(r) = &derived.reply {
                     self.dataset.add_reply(r);
@@ -77,8 +80,10 @@ impl Replayer {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let e = Event::parse_line(line)
-                .map_err(|err| ReplayError::Parse { line: i + 1, message: err.to_string() })?;
+            let e = Event::parse_line(line).map_err(|err| ReplayError::Parse {
+                line: i + 1,
+                message: err.to_string(),
+            })?;
             self.apply(&e)?;
         }
         Ok(())

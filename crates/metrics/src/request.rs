@@ -67,7 +67,9 @@ impl fmt::Display for Dimension {
 
 /// An unknown dimension name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown dimension {0:?}; expected one of: day, week, month, channel, group, agent, priority, tag, kind, organization")]
+#[error(
+    "unknown dimension {0:?}; expected one of: day, week, month, channel, group, agent, priority, tag, kind, organization"
+)]
 pub struct UnknownDimension(pub String);
 
 impl FromStr for Dimension {
@@ -203,7 +205,8 @@ impl ReportRequest {
                 }
             }
         }
-        if self.repeat_window_days < 0 || self.service_level_s < 0 || self.health_lookback_days <= 0 {
+        if self.repeat_window_days < 0 || self.service_level_s < 0 || self.health_lookback_days <= 0
+        {
             return Err(RequestError::NegativeSetting);
         }
         self.targets.validate().map_err(RequestError::Targets)
@@ -252,11 +255,19 @@ mod tests {
     fn groupings_are_normalised() {
         let t = Timestamp::UNIX_EPOCH;
         let mut r = ReportRequest::new(t, t, TimeZone::UTC, t);
-        r.by = vec![Dimension::Month, Dimension::Channel, Dimension::Day, Dimension::Channel];
+        r.by = vec![
+            Dimension::Month,
+            Dimension::Channel,
+            Dimension::Day,
+            Dimension::Channel,
+        ];
         r.also_by = vec![vec![Dimension::Agent], vec![], vec![Dimension::Agent]];
         assert_eq!(
             r.groupings(),
-            [vec![Dimension::Month, Dimension::Channel], vec![Dimension::Agent]]
+            [
+                vec![Dimension::Month, Dimension::Channel],
+                vec![Dimension::Agent]
+            ]
         );
         assert_eq!(r.validate(), Err(RequestError::EmptyPeriod));
     }

@@ -52,7 +52,13 @@ pub struct Cardinalities {
 }
 
 impl Keyer {
-    pub fn new(dims: &[Dimension], period: Period, tz: &jiff::tz::TimeZone, week_start: jiff::civil::Weekday, card: Cardinalities) -> Keyer {
+    pub fn new(
+        dims: &[Dimension],
+        period: Period,
+        tz: &jiff::tz::TimeZone,
+        week_start: jiff::civil::Weekday,
+        card: Cardinalities,
+    ) -> Keyer {
         let mut time = None;
         let mut cardinality = Vec::new();
         for (i, &d) in dims.iter().enumerate() {
@@ -73,7 +79,9 @@ impl Keyer {
             };
             cardinality.push(n.max(1) as u64);
         }
-        let product = cardinality.iter().try_fold(1u64, |acc, &n| acc.checked_mul(n));
+        let product = cardinality
+            .iter()
+            .try_fold(1u64, |acc, &n| acc.checked_mul(n));
         let dense = product.filter(|&p| p <= DENSE_LIMIT).map(|p| p as usize);
         let mut strides = Vec::with_capacity(dims.len());
         let mut w = 1u64;
@@ -93,13 +101,18 @@ impl Keyer {
 
     /// The dimension values packed in a key, in the grouping's order.
     pub fn decode(&self, key: Key) -> Vec<u32> {
-        (0..self.dims.len()).map(|i| (key >> (32 * i)) as u32).collect()
+        (0..self.dims.len())
+            .map(|i| (key >> (32 * i)) as u32)
+            .collect()
     }
 
     /// The key and dense-index parts of value `v` at position `i`.
     #[inline(always)]
     fn part(&self, i: usize, v: u32) -> Part {
-        Part { key: Key::from(v) << (32 * i), dense: u64::from(v) * self.strides[i] }
+        Part {
+            key: Key::from(v) << (32 * i),
+            dense: u64::from(v) * self.strides[i],
+        }
     }
 
     /// Appends the key parts of the static dimensions (all but time and agent) to `out`: one
@@ -164,7 +177,10 @@ struct Part {
 impl Part {
     #[inline]
     fn with(self, o: Part) -> Part {
-        Part { key: self.key | o.key, dense: self.dense + o.dense }
+        Part {
+            key: self.key | o.key,
+            dense: self.dense + o.dense,
+        }
     }
 }
 
@@ -214,7 +230,15 @@ impl<'k, A: Default> Slice<'k, A> {
             None => (vec![0], vec![A::default()]),
             Some(_) => (vec![], vec![]),
         };
-        Slice { keyer, period, map, keys, accs, rest: vec![Part::default()], active: true }
+        Slice {
+            keyer,
+            period,
+            map,
+            keys,
+            accs,
+            rest: vec![Part::default()],
+            active: true,
+        }
     }
 
     /// Sets the static dimension values of the next item(s).
@@ -273,7 +297,10 @@ impl<'k, A: Default> Slice<'k, A> {
     fn cell_of_key(&mut self, key: Key) -> usize {
         let k = self.keyer.expect("a grouping");
         let values = k.decode(key);
-        let part = values.iter().enumerate().fold(Part::default(), |p, (i, &v)| p.with(k.part(i, v)));
+        let part = values
+            .iter()
+            .enumerate()
+            .fold(Part::default(), |p, (i, &v)| p.with(k.part(i, v)));
         self.cell(part)
     }
 
@@ -288,7 +315,9 @@ impl<'k, A: Default> Slice<'k, A> {
             }
             return;
         };
-        let Some((moving, end)) = k.moving(agent, t, self.period.to) else { return };
+        let Some((moving, end)) = k.moving(agent, t, self.period.to) else {
+            return;
+        };
         for r in 0..self.rest.len() {
             let c = self.cell(self.rest[r].with(moving));
             f(&mut self.accs[c], end);
@@ -323,7 +352,9 @@ impl<'k, A: Default> Slice<'k, A> {
                     if end > close {
                         break;
                     }
-                    let (moving, _) = k.moving(agent, b.clipped_starts[i], to).expect("inside a bucket");
+                    let (moving, _) = k
+                        .moving(agent, b.clipped_starts[i], to)
+                        .expect("inside a bucket");
                     for r in 0..self.rest.len() {
                         let c = self.cell(self.rest[r].with(moving));
                         f(&mut self.accs[c], end);
@@ -337,9 +368,12 @@ impl<'k, A: Default> Slice<'k, A> {
     pub fn sub_periods(&self) -> Vec<Period> {
         match self.keyer.and_then(|k| k.time.as_ref()) {
             None => vec![self.period],
-            Some((_, b)) => {
-                (0..b.len()).map(|i| Period { from: b.clipped_starts[i], to: b.ends[i] }).collect()
-            }
+            Some((_, b)) => (0..b.len())
+                .map(|i| Period {
+                    from: b.clipped_starts[i],
+                    to: b.ends[i],
+                })
+                .collect(),
         }
     }
 
@@ -351,8 +385,13 @@ impl<'k, A: Default> Slice<'k, A> {
             }
             return;
         };
-        let start = k.time.as_ref().map_or(self.period.from, |(_, b)| b.clipped_starts[i]);
-        let Some((moving, _)) = k.moving(agent, start, self.period.to) else { return };
+        let start = k
+            .time
+            .as_ref()
+            .map_or(self.period.from, |(_, b)| b.clipped_starts[i]);
+        let Some((moving, _)) = k.moving(agent, start, self.period.to) else {
+            return;
+        };
         for r in 0..self.rest.len() {
             let c = self.cell(self.rest[r].with(moving));
             f(&mut self.accs[c]);
@@ -372,25 +411,49 @@ mod tests {
     use jiff::tz::TimeZone;
 
     const DAY: i64 = 86_400_000;
-    const CARD: Cardinalities = Cardinalities { groups: 3, agents: 5, orgs: 2, tags: 4 };
+    const CARD: Cardinalities = Cardinalities {
+        groups: 3,
+        agents: 5,
+        orgs: 2,
+        tags: 4,
+    };
 
     #[test]
     fn tags_multiply_rows_and_time_picks_the_bucket() {
-        let p = Period { from: 0, to: 3 * DAY };
-        let k = Keyer::new(&[Dimension::Day, Dimension::Tag], p, &TimeZone::UTC, Weekday::Monday, CARD);
+        let p = Period {
+            from: 0,
+            to: 3 * DAY,
+        };
+        let k = Keyer::new(
+            &[Dimension::Day, Dimension::Tag],
+            p,
+            &TimeZone::UTC,
+            Weekday::Monday,
+            CARD,
+        );
         let mut s: Slice<u32> = Slice::new(Some(&k), p);
-        s.begin(&Attrs { tags: &[1, 3], ..Attrs::default() });
+        s.begin(&Attrs {
+            tags: &[1, 3],
+            ..Attrs::default()
+        });
         s.at(0, DAY + 5, |n, _| *n += 1);
         s.begin(&Attrs::default());
         s.at(0, 2 * DAY, |n, _| *n += 10);
-        let mut cells: Vec<_> = s.finish().into_iter().map(|(key, n)| (k.decode(key), n)).collect();
+        let mut cells: Vec<_> = s
+            .finish()
+            .into_iter()
+            .map(|(key, n)| (k.decode(key), n))
+            .collect();
         cells.sort();
         assert_eq!(cells, [(vec![1, 1], 1), (vec![1, 3], 1), (vec![2, 0], 10)]);
     }
 
     #[test]
     fn ends_feed_each_bucket_end_inside_the_interval() {
-        let p = Period { from: 0, to: 3 * DAY };
+        let p = Period {
+            from: 0,
+            to: 3 * DAY,
+        };
         let k = Keyer::new(&[Dimension::Day], p, &TimeZone::UTC, Weekday::Monday, CARD);
         let mut s: Slice<Vec<i64>> = Slice::new(Some(&k), p);
         s.begin(&Attrs::default());
@@ -406,12 +469,26 @@ mod tests {
 
     #[test]
     fn large_groupings_use_a_sparse_map() {
-        let big = Cardinalities { groups: 1000, agents: 1000, orgs: 1000, tags: 1000 };
+        let big = Cardinalities {
+            groups: 1000,
+            agents: 1000,
+            orgs: 1000,
+            tags: 1000,
+        };
         let p = Period { from: 0, to: DAY };
-        let k = Keyer::new(&[Dimension::Agent, Dimension::Organization], p, &TimeZone::UTC, Weekday::Monday, big);
+        let k = Keyer::new(
+            &[Dimension::Agent, Dimension::Organization],
+            p,
+            &TimeZone::UTC,
+            Weekday::Monday,
+            big,
+        );
         assert!(k.dense.is_none());
         let mut s: Slice<u32> = Slice::new(Some(&k), p);
-        s.begin(&Attrs { org: 999, ..Attrs::default() });
+        s.begin(&Attrs {
+            org: 999,
+            ..Attrs::default()
+        });
         s.at(998, 0, |n, _| *n += 1);
         s.at(998, 1, |n, _| *n += 1);
         let cells = s.finish();

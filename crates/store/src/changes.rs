@@ -3,11 +3,11 @@
 //! The domain decides what each event does to its ticket; this module keeps the working set
 //! of tickets, assigns sequence numbers, and collects every row the events derive.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use sanjeh_domain::event::EventBody;
 use sanjeh_domain::ticket::Derived;
 use sanjeh_domain::{DomainError, Event, Id, Mode, ReplyInterval, Solve, TicketState, to_millis};
 use sha2::{Digest, Sha256};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// The identity of an event in the log: its instant (8 bytes, big-endian, so keys of a
 /// time-ordered input land at the end of the index) and 8 bytes of SHA-256 over its source id,

@@ -9,8 +9,8 @@ use crate::backend::Store;
 use crate::changes::{Changes, Committed, EventKey, event_key};
 use crate::error::{LineError, StoreError};
 use crate::{flush, load};
-use sanjeh_domain::{Event, Mode, to_millis};
 use rustc_hash::FxHashSet as HashSet;
+use sanjeh_domain::{Event, Mode, to_millis};
 use std::io::BufRead;
 use tokio::sync::mpsc;
 

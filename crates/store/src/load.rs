@@ -5,8 +5,8 @@ use crate::backend::{Tx, on_tx};
 use crate::changes::EventKey;
 use crate::error::StoreError;
 use crate::rows::{TICKET_SELECT, TicketRow};
-use sanjeh_domain::{Id, TicketState};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use sanjeh_domain::{Id, TicketState};
 
 /// Ids per `IN (…)` list: well under both backends' bind-parameter limits.
 const IN_CHUNK: usize = 900;

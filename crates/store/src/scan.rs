@@ -12,14 +12,14 @@ fn id(field: &str, raw: String) -> Result<Id, StoreError> {
 }
 
 impl Store {
-    /// Every ticket with its facts, in creation order.
+    /// Every ticket with its facts, in storage order.
     pub async fn scan_tickets(
         &self,
         mut f: impl FnMut(TicketState) + Send,
     ) -> Result<u64, StoreError> {
         let mut n = 0;
         on_read!(self, p => {
-            let sql = format!("{TICKET_SELECT} ORDER BY t.created_at, t.id");
+            let sql = TICKET_SELECT.to_owned();
             let mut rows = sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).fetch(p);
             while let Some(row) = rows.try_next().await? {
                 f(TicketState::try_from(row)?);

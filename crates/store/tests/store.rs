@@ -362,7 +362,10 @@ async fn duplicates_are_found_however_the_input_spans_time() {
     assert_eq!(import(&store, &views).await.unwrap().added, 100);
     // Two lines far apart in time around many stored events: the per-key probe answers.
     let first = views.lines().next().unwrap();
-    let spread = format!("{first}\n{}\n", r#"{"type":"article.viewed","at":"2026-01-01T00:01:39.5Z","article":"K-new"}"#);
+    let spread = format!(
+        "{first}\n{}\n",
+        r#"{"type":"article.viewed","at":"2026-01-01T00:01:39.5Z","article":"K-new"}"#
+    );
     let report = import(&store, &spread).await.unwrap();
     assert_eq!((report.added, report.duplicates), (1, 1));
     store.close().await;

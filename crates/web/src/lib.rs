@@ -15,6 +15,8 @@
 //! - `dto`: every JSON shape the API reads or writes.
 //! - `routes`: one module per resource.
 //! - `telemetry`: the Prometheus recorder and the per-route request metrics.
+//! - `live`: the KPI engine's dataset, loaded at start and kept current after each commit.
+//! - `report_params`: the parameters of a report, shared with `sanjeh report`.
 
 mod app;
 mod auth;
@@ -22,6 +24,8 @@ mod dto;
 mod error;
 mod extract;
 mod ids;
+pub mod live;
+pub mod report_params;
 mod routes;
 mod state;
 mod telemetry;

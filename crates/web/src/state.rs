@@ -1,7 +1,9 @@
 //! What every handler shares: the store for reads, the writer for changes, the metrics handle.
 
 use crate::error::ApiError;
+use crate::live::SharedDataset;
 use metrics_exporter_prometheus::PrometheusHandle;
+use sanjeh_metrics::Targets;
 use sanjeh_store::writer::IdempotencyKey;
 use sanjeh_store::{Outcome, Request, Store, Writer};
 
@@ -28,6 +30,8 @@ pub struct AppState {
     pub(crate) writer: Writer,
     pub(crate) metrics: PrometheusHandle,
     pub(crate) options: WebOptions,
+    /// The KPI engine's live dataset and the team's targets; reports answer 503 without it.
+    pub(crate) reports: Option<(SharedDataset, Targets)>,
 }
 
 impl AppState {
@@ -39,7 +43,14 @@ impl AppState {
             writer,
             metrics: crate::telemetry::install_metrics_recorder(),
             options,
+            reports: None,
         }
+    }
+
+    /// Serves reports from `dataset` (kept current by [`crate::live::commit_hook`]).
+    pub fn with_reports(mut self, dataset: SharedDataset, targets: Targets) -> AppState {
+        self.reports = Some((dataset, targets));
+        self
     }
 
     /// Submits a change and waits until it is durably committed (or refused).

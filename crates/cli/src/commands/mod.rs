@@ -6,6 +6,7 @@ mod demo;
 mod explain;
 mod export;
 mod import;
+mod report;
 mod serve;
 
 use crate::cli::Command;
@@ -45,6 +46,7 @@ pub async fn run(command: Command, settings: Settings) -> CliResult {
         Command::Admin(cmd) => admin::run(&settings, cmd).await,
         Command::Backup(args) => backup::run(&settings, &args).await,
         Command::Explain(args) => explain::run(&settings, &args).await,
+        Command::Report(args) => report::run(&settings, &args).await,
     }
 }
 

@@ -3,7 +3,9 @@
 use super::{CliError, CliResult};
 use crate::config::Settings;
 use sanjeh_store::{Durability, Store, Writer};
+use sanjeh_web::live::{self, SharedDataset};
 use sanjeh_web::{AppState, WebOptions};
+use std::sync::{Arc, RwLock};
 
 pub async fn run(settings: &Settings) -> CliResult {
     let store = super::open(settings, Durability::Full).await?;
@@ -12,14 +14,13 @@ pub async fn run(settings: &Settings) -> CliResult {
 
 /// Serves `store` on the configured address; prints the URL once listening.
 pub async fn serve(store: Store, settings: &Settings) -> CliResult {
-    let writer = Writer::start(store.clone(), None);
-    let state = AppState::new(
-        store.clone(),
-        writer,
-        WebOptions {
-            max_body_bytes: settings.max_body_bytes,
-        },
-    );
+    let dataset: SharedDataset = Arc::new(RwLock::new(live::load_dataset(&store).await?));
+    let writer = Writer::start(store.clone(), Some(live::commit_hook(dataset.clone())));
+    let options = WebOptions {
+        max_body_bytes: settings.max_body_bytes,
+    };
+    let state = AppState::new(store.clone(), writer, options)
+        .with_reports(dataset, settings.targets.clone());
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| CliError::Usage(format!("cannot listen on {}: {e}", settings.listen)))?;

@@ -71,7 +71,10 @@ pub fn run_learning<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
             continue;
         }
         // The topics are the tags the ticket had when solved.
-        let attrs = Attrs { tags: ds.names.tag_sets.get(s.tag_set[i]), ..ticket_attrs(ds, s.ticket[i], false) };
+        let attrs = Attrs {
+            tags: ds.names.tag_sets.get(s.tag_set[i]),
+            ..ticket_attrs(ds, s.ticket[i], false)
+        };
         let first = s.new_topics[i] > 0;
         for slice in &mut slices {
             slice.begin(&attrs);
@@ -81,10 +84,18 @@ pub fn run_learning<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
             });
         }
     }
-    finish(plan, scopes, slices, |a| Kpis { learning_rate: Some(Rate::new(a.firsts, a.solves)), ..Kpis::default() })
+    finish(plan, scopes, slices, |a| Kpis {
+        learning_rate: Some(Rate::new(a.firsts, a.solves)),
+        ..Kpis::default()
+    })
 }
 
-fn finish<A: Merge + Default>(plan: Totals, scopes: &[Option<&Keyer>], slices: Vec<Slice<A>>, f: impl Fn(&A) -> Kpis) -> FamilyOut {
+fn finish<A: Merge + Default>(
+    plan: Totals,
+    scopes: &[Option<&Keyer>],
+    slices: Vec<Slice<A>>,
+    f: impl Fn(&A) -> Kpis,
+) -> FamilyOut {
     let mut cells: Vec<Vec<(Key, A)>> = slices.into_iter().map(Slice::finish).collect();
     plan.merge(&mut cells, scopes);
     finish_cells(cells, scopes, None, |a| f(&a))
@@ -104,8 +115,11 @@ impl Merge for Learning {
     }
 }
 
+/// A measure's weight and its direction.
+type Measure = (fn(&RankWeights) -> f64, Better);
+
 /// The measures an agent is ranked on, with their direction.
-const MEASURES: [(fn(&RankWeights) -> f64, Better); 7] = [
+const MEASURES: [Measure; 7] = [
     (|w| w.fcr, Better::Higher),
     (|w| w.first_reply_time, Better::Lower),
     (|w| w.resolution_time, Better::Lower),
@@ -135,13 +149,26 @@ fn measures(r: &AgentRow) -> [Option<f64>; 7] {
 /// the weighted mean of the normalised measures, times 100. Percent ranks rather than
 /// min–max scaling, so one outlier cannot squash everyone else together. Agents with no
 /// activity in the period are left out; equal scores share a rank.
-pub fn rank(ds: &Dataset, keyer: &Keyer, rows: &[(Key, Kpis)], weights: &RankWeights) -> Vec<AgentRow> {
+pub fn rank(
+    ds: &Dataset,
+    keyer: &Keyer,
+    rows: &[(Key, Kpis)],
+    weights: &RankWeights,
+) -> Vec<AgentRow> {
     let mut out: Vec<AgentRow> = rows
         .iter()
         .filter_map(|(key, k)| {
             let agent = keyer.decode(*key)[0];
             let id = ds.names.agents.label(agent)?;
-            let frt = k.first_reply_time.clone().map(|d| Duration { excluded: None, band: None, ..d }).unwrap_or_default();
+            let frt = k
+                .first_reply_time
+                .clone()
+                .map(|d| Duration {
+                    excluded: None,
+                    band: None,
+                    ..d
+                })
+                .unwrap_or_default();
             let row = AgentRow {
                 rank: 0,
                 agent: id.to_owned(),
@@ -185,11 +212,24 @@ pub fn rank(ds: &Dataset, keyer: &Keyer, rows: &[(Key, Kpis)], weights: &RankWei
         }
     }
     for row in &mut out {
-        row.score = if total_weight > 0.0 { row.score * 100.0 / total_weight } else { 0.0 };
+        row.score = if total_weight > 0.0 {
+            row.score * 100.0 / total_weight
+        } else {
+            0.0
+        };
     }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.solved.cmp(&a.solved)).then(a.agent.cmp(&b.agent)));
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.solved.cmp(&a.solved))
+            .then(a.agent.cmp(&b.agent))
+    });
     for i in 0..out.len() {
-        out[i].rank = if i > 0 && out[i].score == out[i - 1].score { out[i - 1].rank } else { i as u32 + 1 };
+        out[i].rank = if i > 0 && out[i].score == out[i - 1].score {
+            out[i - 1].rank
+        } else {
+            i as u32 + 1
+        };
     }
     out
 }

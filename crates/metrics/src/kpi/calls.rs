@@ -54,7 +54,11 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let p = ctx.period;
     let level_ms = ctx.req.service_level_s.saturating_mul(1000);
     let plan = Totals::plan(scopes);
-    let counting = || Acc { speed: Samples::count_only(), handle: Samples::count_only(), ..Acc::default() };
+    let counting = || Acc {
+        speed: Samples::count_only(),
+        handle: Samples::count_only(),
+        ..Acc::default()
+    };
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, counting);
     for row in 1..c.len() {
         let queued = c.queued[row];
@@ -81,7 +85,9 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
                 });
             }
             if ended {
-                slice.at(agent, c.ended[row], |a, _| a.handle.push(call_handle_ms(ds, row)));
+                slice.at(agent, c.ended[row], |a, _| {
+                    a.handle.push(call_handle_ms(ds, row))
+                });
             }
         }
     }
@@ -93,11 +99,17 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         ..Kpis::default()
     });
     finish_cells(cells, scopes, totals, |mut a| Kpis {
-        abandonment_rate: Some(Abandonment { rate: Rate::new(a.abandoned, a.queued), under_5s: a.short }),
+        abandonment_rate: Some(Abandonment {
+            rate: Rate::new(a.abandoned, a.queued),
+            under_5s: a.short,
+        }),
         speed_of_answer: Some(Duration::from_samples(&mut a.speed)),
         service_level: Some(Rate::new(a.within, a.queued)),
         handle_time_calls: Some(Duration::from_samples(&mut a.handle)),
-        raw: crate::output::Raw { calls_queued: Some(a.queued), ..Default::default() },
+        raw: crate::output::Raw {
+            calls_queued: Some(a.queued),
+            ..Default::default()
+        },
         ..Kpis::default()
     })
 }

@@ -41,7 +41,10 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let mut slices: Vec<Slice<Acc>> = per_scope(scopes, ctx.period);
     let subs: Vec<_> = slices.iter().map(Slice::sub_periods).collect();
     for (&customer, list) in &ds.events.lifecycle {
-        let attrs = Attrs { org: super::customer_org(ds, customer), ..Attrs::default() };
+        let attrs = Attrs {
+            org: super::customer_org(ds, customer),
+            ..Attrs::default()
+        };
         for (slice, subs) in slices.iter_mut().zip(&subs) {
             slice.begin(&attrs);
             for (i, &sp) in subs.iter().enumerate() {
@@ -130,7 +133,11 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
     let (csat, nps) = (SurveyKind::Csat as u8, SurveyKind::Nps as u8);
     for i in 0..s.len() {
         let c = s.customer[i] as usize;
-        let c = if c == 0 && s.ticket[i] != 0 { t.get(s.ticket[i]).customer as usize } else { c };
+        let c = if c == 0 && s.ticket[i] != 0 {
+            t.get(s.ticket[i]).customer as usize
+        } else {
+            c
+        };
         if c == 0 || !s.live[i] || s.at[i] >= end {
             continue;
         }
@@ -146,12 +153,15 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
 
     let mut scored: Vec<(u32, u32, [Option<f64>; 5])> = Vec::new();
     for (c, inp) in inputs.iter().enumerate().skip(1) {
-        let contacts = inp.has_ticket.then(|| (1.0 - f64::from(inp.contacts) / 10.0).max(0.0));
+        let contacts = inp
+            .has_ticket
+            .then(|| (1.0 - f64::from(inp.contacts) / 10.0).max(0.0));
         let parts = [
             inp.nps.map(|n| f64::from(n) / 10.0),
             (inp.csat_n > 0).then(|| f64::from(inp.csat_yes) / f64::from(inp.csat_n)),
             contacts,
-            inp.has_ticket.then(|| (1.0 - f64::from(inp.urgent_open) / 2.0).max(0.0)),
+            inp.has_ticket
+                .then(|| (1.0 - f64::from(inp.urgent_open) / 2.0).max(0.0)),
             (inp.solved > 0).then(|| 1.0 - f64::from(inp.repeated) / f64::from(inp.solved)),
         ];
         let (mut sum, mut weight) = (0.0, 0.0);
@@ -171,7 +181,10 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
 
 fn summarize<C>(ctx: &Ctx<C>, mut scored: Vec<(u32, u32, [Option<f64>; 5])>) -> HealthSummary {
     let n = scored.len() as u64;
-    let mut h = HealthSummary { customers: n, ..HealthSummary::default() };
+    let mut h = HealthSummary {
+        customers: n,
+        ..HealthSummary::default()
+    };
     if n == 0 {
         return h;
     }
@@ -190,7 +203,8 @@ fn summarize<C>(ctx: &Ctx<C>, mut scored: Vec<(u32, u32, [Option<f64>; 5])>) -> 
     let limit = ctx.req.health_limit.min(scored.len());
     // Lowest score first, ties by customer id.
     let order = |a: &(u32, u32, [Option<f64>; 5]), b: &(u32, u32, [Option<f64>; 5])| {
-        a.0.cmp(&b.0).then_with(|| names.customers.name(a.1).cmp(names.customers.name(b.1)))
+        a.0.cmp(&b.0)
+            .then_with(|| names.customers.name(a.1).cmp(names.customers.name(b.1)))
     };
     if limit > 0 && limit < scored.len() {
         scored.select_nth_unstable_by(limit - 1, order);

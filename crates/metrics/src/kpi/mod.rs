@@ -17,11 +17,11 @@ pub mod tickets;
 
 use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
-use crate::period::DurationClock;
-use crate::request::Dimension;
 use crate::output::{Duration, Kpis};
 use crate::percentile::Samples;
+use crate::period::DurationClock;
 use crate::period::Period;
+use crate::request::Dimension;
 use crate::slicing::{Attrs, Key, Keyer, Slice};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,11 @@ impl Family {
 
     pub fn supports(self, d: Dimension) -> bool {
         match self {
-            Family::Tickets | Family::Replies | Family::Surveys | Family::Calls | Family::Learning
+            Family::Tickets
+            | Family::Replies
+            | Family::Surveys
+            | Family::Calls
+            | Family::Learning
             | Family::Revenue => true,
             Family::Sessions => d.is_time() || d == Dimension::Agent,
             Family::SelfService | Family::Costs => d.is_time(),
@@ -93,7 +97,10 @@ impl Family {
 
 /// Whether any scope groups by tag (tags are only looked up then).
 pub fn needs_tags(scopes: &[Option<&Keyer>]) -> bool {
-    scopes.iter().flatten().any(|k| k.dims.contains(&Dimension::Tag))
+    scopes
+        .iter()
+        .flatten()
+        .any(|k| k.dims.contains(&Dimension::Tag))
 }
 
 /// A ticket row's dimension values (none for a ticket not upserted yet); its tags only when
@@ -110,7 +117,11 @@ pub fn ticket_attrs(ds: &Dataset, row: u32, tags: bool) -> Attrs<'_> {
         priority: u32::from(t.priority),
         kind: u32::from(t.kind),
         org: t.org,
-        tags: if tags { ds.names.tag_sets.get(t.tag_set) } else { &[] },
+        tags: if tags {
+            ds.names.tag_sets.get(t.tag_set)
+        } else {
+            &[]
+        },
     }
 }
 
@@ -120,7 +131,10 @@ pub fn customer_org(ds: &Dataset, customer: u32) -> u32 {
 }
 
 /// A fresh slice per scope.
-pub fn per_scope<'k, A: Default>(scopes: &[Option<&'k Keyer>], period: Period) -> Vec<Slice<'k, A>> {
+pub fn per_scope<'k, A: Default>(
+    scopes: &[Option<&'k Keyer>],
+    period: Period,
+) -> Vec<Slice<'k, A>> {
     scopes.iter().map(|k| Slice::new(*k, period)).collect()
 }
 
@@ -143,7 +157,10 @@ impl Totals {
     pub fn plan(scopes: &[Option<&Keyer>]) -> Totals {
         let no_tag = |k: &Keyer| !k.dims.contains(&Dimension::Tag);
         let no_time = |k: &Keyer| k.time.is_none();
-        if let Some(i) = scopes.iter().position(|k| k.is_some_and(|k| no_tag(k) && no_time(k))) {
+        if let Some(i) = scopes
+            .iter()
+            .position(|k| k.is_some_and(|k| no_tag(k) && no_time(k)))
+        {
             return Totals::All(i);
         }
         match scopes.iter().position(|k| k.is_some_and(no_tag)) {
@@ -181,7 +198,9 @@ impl Totals {
     /// With [`Totals::All`], sums the partition's cells into the totals' accumulator.
     pub fn merge<A: Merge>(self, cells: &mut [Vec<(Key, A)>], scopes: &[Option<&Keyer>]) {
         let Totals::All(g) = self else { return };
-        let Some(t) = scopes.iter().position(Option::is_none) else { return };
+        let Some(t) = scopes.iter().position(Option::is_none) else {
+            return;
+        };
         let (totals, part) = if t < g {
             let (a, b) = cells.split_at_mut(g);
             (&mut a[t], &b[0])

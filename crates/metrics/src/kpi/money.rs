@@ -51,7 +51,9 @@ pub fn run_costs<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> F
                         c.amount * Decimal::from(overlap) / Decimal::from(end - c.at)
                     }
                 };
-                slice.at_sub(0, i, |acc| acc.entry(c.currency).or_default()[c.category] += share);
+                slice.at_sub(0, i, |acc| {
+                    acc.entry(c.currency).or_default()[c.category] += share
+                });
             }
         }
     }
@@ -62,10 +64,19 @@ pub fn run_costs<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> F
                 .into_iter()
                 .map(|(k, acc)| {
                     let costs = currency_map(ctx.ds, acc);
-                    let total = costs.iter().map(|(cur, c)| (cur.clone(), money(c.iter().copied().sum()))).collect();
+                    let total = costs
+                        .iter()
+                        .map(|(cur, c)| (cur.clone(), money(c.iter().copied().sum())))
+                        .collect();
                     let kpis = Kpis {
-                        operating_cost: Some(Money { value: total, band: None }),
-                        raw: Raw { costs: Some(costs), ..Raw::default() },
+                        operating_cost: Some(Money {
+                            value: total,
+                            band: None,
+                        }),
+                        raw: Raw {
+                            costs: Some(costs),
+                            ..Raw::default()
+                        },
                         ..Kpis::default()
                     };
                     (k, kpis)
@@ -87,17 +98,28 @@ pub fn run_revenue<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) ->
         let attrs = ticket_attrs(ds, o.ticket, tags);
         for slice in &mut slices {
             slice.begin(&attrs);
-            slice.at(o.agent, o.at, |acc, _| *acc.0.entry(o.currency).or_default() += o.amount);
+            slice.at(o.agent, o.at, |acc, _| {
+                *acc.0.entry(o.currency).or_default() += o.amount
+            });
         }
     }
     let mut cells: Vec<Vec<(Key, Revenue)>> = slices.into_iter().map(Slice::finish).collect();
     plan.merge(&mut cells, scopes);
     finish_cells(cells, scopes, None, |acc| {
         let revenue = currency_map(ds, acc.0);
-        let rounded = revenue.iter().map(|(c, v)| (c.clone(), money(*v))).collect();
+        let rounded = revenue
+            .iter()
+            .map(|(c, v)| (c.clone(), money(*v)))
+            .collect();
         Kpis {
-            support_revenue: Some(Money { value: rounded, band: None }),
-            raw: Raw { revenue: Some(revenue), ..Raw::default() },
+            support_revenue: Some(Money {
+                value: rounded,
+                band: None,
+            }),
+            raw: Raw {
+                revenue: Some(revenue),
+                ..Raw::default()
+            },
             ..Kpis::default()
         }
     })

@@ -30,9 +30,10 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
     }
     let mut cells: Vec<Vec<(Key, Samples)>> = slices.into_iter().map(Slice::finish).collect();
-    let totals = plan
-        .partition()
-        .map(|g| Kpis { reply_time: Some(union_of(&mut cells[g], |s| vec![s])), ..Kpis::default() });
+    let totals = plan.partition().map(|g| Kpis {
+        reply_time: Some(union_of(&mut cells[g], |s| vec![s])),
+        ..Kpis::default()
+    });
     finish_cells(cells, scopes, totals, |mut v| Kpis {
         reply_time: Some(Duration::from_samples(&mut v)),
         ..Kpis::default()

@@ -38,8 +38,11 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let s = &ds.events.surveys;
     let t = &ds.tickets;
     let p = ctx.period;
-    let (csat, nps, ces) =
-        (survey_code(SurveyKind::Csat), survey_code(SurveyKind::Nps), survey_code(SurveyKind::Ces));
+    let (csat, nps, ces) = (
+        survey_code(SurveyKind::Csat),
+        survey_code(SurveyKind::Nps),
+        survey_code(SurveyKind::Ces),
+    );
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::default);
     let tags = needs_tags(scopes);
@@ -49,12 +52,22 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
         let ticket = s.ticket[i];
         let present = ticket != 0 && t.get(ticket).is_present();
-        let attrs =
-            if present { ticket_attrs(ds, ticket, tags) } else { Attrs { org: customer_org(ds, s.customer[i]), ..Attrs::default() } };
+        let attrs = if present {
+            ticket_attrs(ds, ticket, tags)
+        } else {
+            Attrs {
+                org: customer_org(ds, s.customer[i]),
+                ..Attrs::default()
+            }
+        };
         let mut agent = s.agent[i];
         if agent == 0 && present {
             let tk = t.get(ticket);
-            agent = if tk.solved_by != 0 { tk.solved_by } else { tk.assignee };
+            agent = if tk.solved_by != 0 {
+                tk.solved_by
+            } else {
+                tk.assignee
+            };
         }
         let (kind, score) = (s.kind[i], s.score[i]);
         for slice in &mut slices {

@@ -18,7 +18,6 @@
 use super::calls::{call_attrs, call_handle_ms};
 use super::{Merge, Totals, finish_cells, needs_tags, ticket_attrs, union_of};
 use crate::dataset::Dataset;
-use std::ops::Range;
 use crate::engine::{Ctx, FamilyOut};
 use crate::history::Interval;
 use crate::output::{Backlog, Complaints, Count, Duration, Kpis, Rate, Topic};
@@ -27,6 +26,7 @@ use crate::period::{DAY_MS, DurationClock, Period};
 use crate::slicing::{Key, Keyer, Slice};
 use crate::table::events::NEVER;
 use crate::table::tickets::COMPLAINT;
+use std::ops::Range;
 
 #[derive(Default)]
 struct Acc {
@@ -65,12 +65,18 @@ impl Acc {
             ..Acc::default()
         }
     }
-
 }
 
 impl Acc {
     fn samples(&mut self) -> [&mut Samples; 6] {
-        [&mut self.frt, &mut self.first_res, &mut self.full_res, &mut self.handle, &mut self.call_handle, &mut self.wait]
+        [
+            &mut self.frt,
+            &mut self.first_res,
+            &mut self.full_res,
+            &mut self.handle,
+            &mut self.call_handle,
+            &mut self.wait,
+        ]
     }
 
     fn add_counters(&mut self, o: &Acc) {
@@ -122,7 +128,9 @@ pub fn repeat_bits(ds: &Dataset, p: Period, window: i64, rows: Range<u32>) -> Ve
         if tk.customer == 0 || !tk.is_finally_solved() {
             continue;
         }
-        let Some(s) = t.last_solved_at(row) else { continue };
+        let Some(s) = t.last_solved_at(row) else {
+            continue;
+        };
         if p.contains(s) && t.repeat_contact(row, s, window) {
             bits[r / 64] |= 1 << (r % 64);
         }
@@ -155,7 +163,10 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     plan.merge(&mut cells, scopes);
     // The totals' durations come from the partition's cells.
     let totals = plan.partition().map(|g| {
-        let unreplied = scopes.iter().position(Option::is_none).map_or(0, |t| cells[t][0].1.unreplied);
+        let unreplied = scopes
+            .iter()
+            .position(Option::is_none)
+            .map_or(0, |t| cells[t][0].1.unreplied);
         let c = &mut cells[g];
         Kpis {
             first_reply_time: Some(union_of(c, |a| vec![&mut a.frt]).excluding(unreplied)),
@@ -197,9 +208,16 @@ fn pass<'k, C: DurationClock>(
         let outbound = tk.is_outbound();
         let in_created = p.contains(created);
         let first_reply_any = t.first_reply_at(row);
-        let first_reply = if outbound { None } else { first_reply_any.filter(|&x| p.contains(x)) };
-        let first_solve =
-            if merged { None } else { t.first_solved_at(row).filter(|&x| p.contains(x)) };
+        let first_reply = if outbound {
+            None
+        } else {
+            first_reply_any.filter(|&x| p.contains(x))
+        };
+        let first_solve = if merged {
+            None
+        } else {
+            t.first_solved_at(row).filter(|&x| p.contains(x))
+        };
         let last_solve = if tk.is_finally_solved() {
             t.last_solved_at(row).filter(|&x| p.contains(x))
         } else {
@@ -211,18 +229,30 @@ fn pass<'k, C: DurationClock>(
                 intervals.push(iv);
             }
         });
-        if !in_created && first_reply.is_none() && first_solve.is_none() && last_solve.is_none() && intervals.is_empty()
+        if !in_created
+            && first_reply.is_none()
+            && first_solve.is_none()
+            && last_solve.is_none()
+            && intervals.is_empty()
         {
             continue;
         }
 
         let attrs = ticket_attrs(ds, row, tags);
-        let topics: &[u32] = if tk.kind == COMPLAINT { ds.names.tag_sets.get(tk.tag_set) } else { &[] };
+        let topics: &[u32] = if tk.kind == COMPLAINT {
+            ds.names.tag_sets.get(tk.tag_set)
+        } else {
+            &[]
+        };
         let assignee = tk.assignee;
         let solver = tk.solved_by;
         let priority = tk.priority;
         let complaint = tk.kind == COMPLAINT;
-        let merged_at = if merged { t.merged_at.get(&row).copied() } else { None };
+        let merged_at = if merged {
+            t.merged_at.get(&row).copied()
+        } else {
+            None
+        };
         // Unsolved at `end` (for the resolution rate): `intervals` holds every interval that
         // can contain an end inside the period.
         let unsolved_at = |end: i64| intervals.iter().any(|iv| iv.open < end && end <= iv.close);
@@ -250,10 +280,14 @@ fn pass<'k, C: DurationClock>(
                 });
             }
             if let Some(fr) = first_reply {
-                slice.at(tk.first_reply_by, fr, |a, _| a.frt.push(ctx.clock.elapsed(created, fr)));
+                slice.at(tk.first_reply_by, fr, |a, _| {
+                    a.frt.push(ctx.clock.elapsed(created, fr))
+                });
             }
             if let Some(fs) = first_solve {
-                slice.at(solver, fs, |a, _| a.first_res.push(ctx.clock.elapsed(created, fs)));
+                slice.at(solver, fs, |a, _| {
+                    a.first_res.push(ctx.clock.elapsed(created, fs))
+                });
             }
             if let Some(ls) = last_solve {
                 let handle = t.handle_ms(row);
@@ -325,16 +359,25 @@ fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
     let mut by_topic: Vec<Topic> = a
         .topics
         .chunk_by(|x, y| x == y)
-        .map(|run| Topic { topic: tags.label(run[0]).map(str::to_owned), value: run.len() as u64 })
+        .map(|run| Topic {
+            topic: tags.label(run[0]).map(str::to_owned),
+            value: run.len() as u64,
+        })
         .collect();
     by_topic.sort_by(|x, y| {
-        y.value.cmp(&x.value).then_with(|| x.topic.is_none().cmp(&y.topic.is_none())).then_with(|| x.topic.cmp(&y.topic))
+        y.value
+            .cmp(&x.value)
+            .then_with(|| x.topic.is_none().cmp(&y.topic.is_none()))
+            .then_with(|| x.topic.cmp(&y.topic))
     });
     Kpis {
         first_reply_time: Some(Duration::from_samples(&mut a.frt).excluding(a.unreplied)),
         first_resolution_time: Some(Duration::from_samples(&mut a.first_res)),
         full_resolution_time: Some(Duration::from_samples(&mut a.full_res)),
-        handle_time: Some(Duration::from_union(&mut [&mut a.handle, &mut a.call_handle])),
+        handle_time: Some(Duration::from_union(&mut [
+            &mut a.handle,
+            &mut a.call_handle,
+        ])),
         handle_time_tickets: Some(Duration::from_samples(&mut a.handle)),
         requester_wait_time: Some(Duration::from_samples(&mut a.wait)),
         ticket_volume: Some(Count::new(a.volume)),
@@ -345,7 +388,11 @@ fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
         fcr_rate: Some(Rate::new(a.fcr, a.solved)),
         replies_per_ticket: Some(Rate::new(a.replies, a.solved)),
         repeat_contact_rate: Some(Rate::new(a.repeat, a.repeat_den)),
-        complaints: Some(Complaints { value: a.complaints, by_topic, band: None }),
+        complaints: Some(Complaints {
+            value: a.complaints,
+            by_topic,
+            band: None,
+        }),
         ..Kpis::default()
     }
 }

@@ -69,14 +69,23 @@ impl LearningIndex {
         for &tag in tags {
             match self.first.get_mut(&(agent, tag)) {
                 None => {
-                    self.first.insert((agent, tag), FirstSolve { at, solves: vec![idx] });
+                    self.first.insert(
+                        (agent, tag),
+                        FirstSolve {
+                            at,
+                            solves: vec![idx],
+                        },
+                    );
                     bump(solves, idx, true);
                 }
                 Some(first) if at < first.at => {
                     for &old in &first.solves {
                         bump(solves, old, false);
                     }
-                    *first = FirstSolve { at, solves: vec![idx] };
+                    *first = FirstSolve {
+                        at,
+                        solves: vec![idx],
+                    };
                     bump(solves, idx, true);
                 }
                 Some(first) if at == first.at => {
@@ -91,7 +100,11 @@ impl LearningIndex {
 
 fn bump(solves: &mut SolveTable, idx: u32, up: bool) {
     let n = &mut solves.new_topics[idx as usize];
-    *n = if up { n.saturating_add(1) } else { n.saturating_sub(1) };
+    *n = if up {
+        n.saturating_add(1)
+    } else {
+        n.saturating_sub(1)
+    };
 }
 
 /// Work sessions are runs of agent activity with no gap over this long.
@@ -155,12 +168,23 @@ mod tests {
     #[test]
     fn a_gap_of_exactly_thirty_minutes_stays_in_the_session() {
         assert_eq!(sessions(&[0, 30 * MIN, 60 * MIN]), [(0, 60 * MIN)]);
-        assert_eq!(sessions(&[0, 30 * MIN + 1]), [(0, 0), (30 * MIN + 1, 30 * MIN + 1)]);
+        assert_eq!(
+            sessions(&[0, 30 * MIN + 1]),
+            [(0, 0), (30 * MIN + 1, 30 * MIN + 1)]
+        );
     }
 
     #[test]
     fn order_of_arrival_does_not_matter() {
-        let pts = [0, 100 * MIN, 20 * MIN, 50 * MIN, 75 * MIN, 200 * MIN, 45 * MIN];
+        let pts = [
+            0,
+            100 * MIN,
+            20 * MIN,
+            50 * MIN,
+            75 * MIN,
+            200 * MIN,
+            45 * MIN,
+        ];
         let expected = sessions(&{
             let mut p = pts;
             p.sort();

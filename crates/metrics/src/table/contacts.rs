@@ -52,7 +52,9 @@ impl Contacts {
 
     /// Takes `row` out of `customer`'s list (`v` must still show the row's old values).
     pub fn remove(&mut self, customer: u32, row: u32, v: &View) {
-        let Some(list) = self.lists.get_mut(customer as usize) else { return };
+        let Some(list) = self.lists.get_mut(customer as usize) else {
+            return;
+        };
         let i = Self::position(list, v, row);
         if list.get(i) != Some(&row) {
             return;
@@ -78,8 +80,10 @@ impl Contacts {
         }
         let list = &mut self.lists[customer as usize];
         let i = Self::position(list, v, row);
-        self.next[row as usize] =
-            list[i..].iter().find(|&&r| v.inbound(r)).map_or(NO_CONTACT, |&r| v.created(r));
+        self.next[row as usize] = list[i..]
+            .iter()
+            .find(|&&r| v.inbound(r))
+            .map_or(NO_CONTACT, |&r| v.created(r));
         if v.inbound(row) {
             let at = v.created(row);
             for j in (0..i).rev() {
@@ -98,14 +102,23 @@ impl Contacts {
     #[inline]
     pub fn after(&self, customer: u32, row: u32, at: i64, window: i64, v: &View) -> bool {
         let next = self.next[row as usize];
-        let first = if next > at { next } else { self.first_inbound_after(customer, at, v) };
+        let first = if next > at {
+            next
+        } else {
+            self.first_inbound_after(customer, at, v)
+        };
         first != NO_CONTACT && first <= at.saturating_add(window)
     }
 
     fn first_inbound_after(&self, customer: u32, at: i64, v: &View) -> i64 {
-        let Some(list) = self.lists.get(customer as usize) else { return NO_CONTACT };
+        let Some(list) = self.lists.get(customer as usize) else {
+            return NO_CONTACT;
+        };
         let i = list.partition_point(|&r| v.created(r) <= at);
-        list[i..].iter().find(|&&r| v.inbound(r)).map_or(NO_CONTACT, |&r| v.created(r))
+        list[i..]
+            .iter()
+            .find(|&&r| v.inbound(r))
+            .map_or(NO_CONTACT, |&r| v.created(r))
     }
 
     pub fn shrink_to_fit(&mut self) {
@@ -165,7 +178,11 @@ mod tests {
             by: Some(Author::Agent(id)),
         };
         let mut table = crate::table::tickets::TicketTable::default();
-        table.upsert(1, &TicketState::create(&e, created), &mut crate::names::Names::default());
+        table.upsert(
+            1,
+            &TicketState::create(&e, created),
+            &mut crate::names::Names::default(),
+        );
         *table.get(1)
     }
 }

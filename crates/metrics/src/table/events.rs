@@ -230,7 +230,14 @@ impl EventTables {
         s.agent.shrink_to_fit();
         s.live.shrink_to_fit();
         let c = &mut self.calls;
-        for v in [&mut c.queued, &mut c.answered, &mut c.abandoned, &mut c.ended, &mut c.hold_s, &mut c.wrapup_s] {
+        for v in [
+            &mut c.queued,
+            &mut c.answered,
+            &mut c.abandoned,
+            &mut c.ended,
+            &mut c.hold_s,
+            &mut c.wrapup_s,
+        ] {
             v.shrink_to_fit();
         }
         for v in [&mut c.agent, &mut c.customer, &mut c.queue] {

@@ -33,13 +33,19 @@ pub const COMPLAINT: u8 = Kind::Complaint as u8 + 1;
 pub const URGENT: u8 = Priority::Urgent as u8 + 1;
 
 pub fn channel_label(code: u32) -> Option<&'static str> {
-    code.checked_sub(1).and_then(|i| Channel::ALL.get(i as usize)).map(|c| c.as_str())
+    code.checked_sub(1)
+        .and_then(|i| Channel::ALL.get(i as usize))
+        .map(|c| c.as_str())
 }
 pub fn priority_label(code: u32) -> Option<&'static str> {
-    code.checked_sub(1).and_then(|i| Priority::ALL.get(i as usize)).map(|c| c.as_str())
+    code.checked_sub(1)
+        .and_then(|i| Priority::ALL.get(i as usize))
+        .map(|c| c.as_str())
 }
 pub fn kind_label(code: u32) -> Option<&'static str> {
-    code.checked_sub(1).and_then(|i| Kind::ALL.get(i as usize)).map(|c| c.as_str())
+    code.checked_sub(1)
+        .and_then(|i| Kind::ALL.get(i as usize))
+        .map(|c| c.as_str())
 }
 
 /// Offset sentinels.
@@ -104,7 +110,9 @@ impl Ticket {
     /// KPIs count (a reopened ticket drops out until it is solved again, as in Zendesk).
     #[inline]
     pub fn is_finally_solved(&self) -> bool {
-        self.flags & (PRESENT | MERGED) == PRESENT && !status_unsolved(self.status()) && self.last_solved != ABSENT
+        self.flags & (PRESENT | MERGED) == PRESENT
+            && !status_unsolved(self.status())
+            && self.last_solved != ABSENT
     }
 }
 
@@ -194,14 +202,18 @@ impl TicketTable {
         self.ensure(row);
         let f = &t.facts;
         let old = self.rows[row as usize];
-        let customer = t.customer.as_ref().map_or(0, |c| names.customers.intern(c.as_str()));
+        let customer = t
+            .customer
+            .as_ref()
+            .map_or(0, |c| names.customers.intern(c.as_str()));
         let was_contact = old.is_present() && old.customer != 0;
         let moves = !was_contact
             || old.customer != customer
             || old.created != f.created_at
             || old.is_outbound() != f.outbound;
         if moves && was_contact {
-            self.contacts.remove(old.customer, row, &View { rows: &self.rows });
+            self.contacts
+                .remove(old.customer, row, &View { rows: &self.rows });
         }
 
         let created = f.created_at;
@@ -211,7 +223,8 @@ impl TicketTable {
         }
         if t.merged_into.is_some() {
             flags |= MERGED;
-            self.merged_at.insert(row, f.merged_at.unwrap_or(t.updated_at));
+            self.merged_at
+                .insert(row, f.merged_at.unwrap_or(t.updated_at));
         } else {
             self.merged_at.remove(&row);
         }
@@ -222,12 +235,27 @@ impl TicketTable {
             last_solved: self.encode(Field::LastSolved, row, created, f.last_solved_at),
             handle: self.encode(Field::Handle, row, 0, f.handle_ms),
             wait: self.encode(Field::Wait, row, 0, f.requester_wait_ms),
-            group: t.group.as_ref().map_or(0, |g| names.groups.intern(g.as_str())),
-            assignee: t.assignee.as_ref().map_or(0, |a| names.agents.intern(a.as_str())),
+            group: t
+                .group
+                .as_ref()
+                .map_or(0, |g| names.groups.intern(g.as_str())),
+            assignee: t
+                .assignee
+                .as_ref()
+                .map_or(0, |a| names.agents.intern(a.as_str())),
             customer,
-            org: t.organization.as_ref().map_or(0, |o| names.orgs.intern(o.as_str())),
-            first_reply_by: f.first_reply_by.as_ref().map_or(0, |a| names.agents.intern(a.as_str())),
-            solved_by: f.solved_by.as_ref().map_or(0, |a| names.agents.intern(a.as_str())),
+            org: t
+                .organization
+                .as_ref()
+                .map_or(0, |o| names.orgs.intern(o.as_str())),
+            first_reply_by: f
+                .first_reply_by
+                .as_ref()
+                .map_or(0, |a| names.agents.intern(a.as_str())),
+            solved_by: f
+                .solved_by
+                .as_ref()
+                .map_or(0, |a| names.agents.intern(a.as_str())),
             tag_set: names.tag_set(&t.tags),
             agent_replies: u16::try_from(f.agent_replies.max(0)).unwrap_or(u16::MAX),
             reopens: u16::try_from(f.reopens.max(0)).unwrap_or(u16::MAX),
@@ -246,7 +274,8 @@ impl TicketTable {
         }
         if moves && customer != 0 {
             self.contacts.ensure(self.rows.len());
-            self.contacts.insert(customer, row, &View { rows: &self.rows });
+            self.contacts
+                .insert(customer, row, &View { rows: &self.rows });
         }
     }
 
@@ -255,7 +284,10 @@ impl TicketTable {
     #[inline]
     pub fn repeat_contact(&self, row: u32, at: i64, window: i64) -> bool {
         let c = self.get(row).customer;
-        c != 0 && self.contacts.after(c, row, at, window, &View { rows: &self.rows })
+        c != 0
+            && self
+                .contacts
+                .after(c, row, at, window, &View { rows: &self.rows })
     }
 
     /// Gives back the memory that growth left unused (after a bulk load).
@@ -272,7 +304,9 @@ impl TicketTable {
 /// Whether a stored status code is new, open, pending or on_hold.
 #[inline]
 pub fn status_unsolved(code: u8) -> bool {
-    Status::ALL.get(code as usize).is_some_and(|s| s.is_unsolved())
+    Status::ALL
+        .get(code as usize)
+        .is_some_and(|s| s.is_unsolved())
 }
 
 #[cfg(test)]

@@ -24,7 +24,10 @@ pub fn request(from: &str, to: &str) -> ReportRequest {
 }
 
 pub fn by(req: &mut ReportRequest, dims: &[&str]) {
-    req.by = dims.iter().map(|d| d.parse::<Dimension>().unwrap()).collect();
+    req.by = dims
+        .iter()
+        .map(|d| d.parse::<Dimension>().unwrap())
+        .collect();
 }
 
 pub fn run(ds: &Dataset, req: &ReportRequest) -> (Report, Value) {
@@ -45,19 +48,28 @@ pub fn assert_subset(actual: &Value, expected: &Value, path: &str) {
     match (actual, expected) {
         (Value::Object(a), Value::Object(e)) => {
             for (k, ev) in e {
-                let av = a.get(k).unwrap_or_else(|| panic!("{path}.{k}: missing in {actual}"));
+                let av = a
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{path}.{k}: missing in {actual}"));
                 assert_subset(av, ev, &format!("{path}.{k}"));
             }
         }
         (Value::Array(a), Value::Array(e)) => {
-            assert_eq!(a.len(), e.len(), "{path}: lengths differ: {actual} vs {expected}");
+            assert_eq!(
+                a.len(),
+                e.len(),
+                "{path}: lengths differ: {actual} vs {expected}"
+            );
             for (i, (av, ev)) in a.iter().zip(e).enumerate() {
                 assert_subset(av, ev, &format!("{path}[{i}]"));
             }
         }
         (Value::Number(a), Value::Number(e)) => {
             let (a, e) = (a.as_f64().unwrap(), e.as_f64().unwrap());
-            assert!((a - e).abs() <= 1e-9 * e.abs().max(1.0), "{path}: {a} != {e}");
+            assert!(
+                (a - e).abs() <= 1e-9 * e.abs().max(1.0),
+                "{path}: {a} != {e}"
+            );
         }
         _ => assert_eq!(actual, expected, "{path}"),
     }

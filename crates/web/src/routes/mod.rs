@@ -7,6 +7,7 @@ pub(crate) mod events;
 pub(crate) mod groups;
 pub(crate) mod health;
 pub(crate) mod messages;
+pub(crate) mod reports;
 pub(crate) mod tickets;
 pub(crate) mod tokens;
 
@@ -31,8 +32,7 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(groups::routes())
         .merge(customers::routes())
         .merge(tokens::routes())
-    // Reports go here: `/api/v1/reports` and `/api/v1/tickets/{id}/explain`
-    // (a `reports` module merged like the others).
+        .merge(reports::routes())
 }
 
 /// Set on a response rebuilt from a stored outcome, so a client can tell a replay from a

@@ -1,0 +1,318 @@
+//! Invariants over random help-desk histories: rates within [0, 1], medians no greater than
+//! 90th percentiles, solved no more than what could be solved, periods that add up, groupings
+//! that add up to the whole, and reports that do not depend on the order data arrived in.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use sanjeh_metrics::Dataset;
+use sanjeh_metrics::replay::Replayer;
+use serde_json::Value;
+
+const START: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+const MIN: i64 = 60_000;
+
+#[derive(Debug, Clone)]
+struct TicketSpec {
+    created_min: i64,
+    outbound: bool,
+    channel: usize,
+    priority: usize,
+    tags: u8,
+    customer: u8,
+    csat: Option<u8>,
+    steps: Vec<(i64, u8, u8)>,
+}
+
+fn ticket_spec(allow_reopen: bool) -> impl Strategy<Value = TicketSpec> {
+    (
+        0i64..60 * 24 * 60,
+        prop::bool::weighted(0.15),
+        0usize..4,
+        0usize..4,
+        any::<u8>(),
+        0u8..6,
+        prop::option::weighted(0.3, 1u8..=5),
+        prop::collection::vec((1i64..3000, 0u8..10, 0u8..3), 0..8),
+    )
+        .prop_map(
+            move |(created_min, outbound, channel, priority, tags, customer, csat, mut steps)| {
+                if !allow_reopen {
+                    // Once solved, only closing is allowed.
+                    let mut solved = false;
+                    steps.retain(|&(_, a, _)| {
+                        let unsolved_status = (4..=6).contains(&a);
+                        let keep = !(solved && unsolved_status);
+                        if a == 7 || a == 8 {
+                            solved = true;
+                        }
+                        keep
+                    });
+                }
+                TicketSpec {
+                    created_min,
+                    outbound,
+                    channel,
+                    priority,
+                    tags,
+                    customer,
+                    csat,
+                    steps,
+                }
+            },
+        )
+}
+
+const CHANNELS: [&str; 4] = ["email", "chat", "web", "phone"];
+const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+const TAGS: [&str; 3] = ["billing", "refund", "login"];
+
+/// JSON Lines of one ticket's history, each line with its instant for ordering.
+fn lines_of(i: usize, t: &TicketSpec) -> Vec<(i64, String)> {
+    let at = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap().to_string();
+    let id = format!("T{i}");
+    let customer = format!("C{}", t.customer);
+    let tags: Vec<&str> = TAGS
+        .iter()
+        .enumerate()
+        .filter(|(b, _)| t.tags & (1 << b) != 0)
+        .map(|(_, s)| *s)
+        .collect();
+    let mut now = START + t.created_min * MIN;
+    let by = if t.outbound {
+        r#","by":"agent:A0""#
+    } else {
+        ""
+    };
+    let kind = if t.tags & 0x80 != 0 {
+        "complaint"
+    } else {
+        "question"
+    };
+    let mut out = vec![(
+        now,
+        format!(
+            r#"{{"type":"ticket.created","at":"{}","ticket":"{id}","customer":"{customer}","channel":"{}","priority":"{}","tags":{},"kind":"{kind}"{by}}}"#,
+            at(now),
+            CHANNELS[t.channel],
+            PRIORITIES[t.priority],
+            serde_json::to_string(&tags).unwrap()
+        ),
+    )];
+    for &(gap, action, agent) in &t.steps {
+        now += gap * MIN;
+        let a = format!("agent:A{agent}");
+        let line = match action {
+            0 => format!(
+                r#"{{"type":"ticket.message","at":"{}","ticket":"{id}","author":"customer:{customer}","public":true}}"#,
+                at(now)
+            ),
+            1 | 2 => format!(
+                r#"{{"type":"ticket.message","at":"{}","ticket":"{id}","author":"{a}","public":true}}"#,
+                at(now)
+            ),
+            3 => format!(
+                r#"{{"type":"ticket.message","at":"{}","ticket":"{id}","author":"{a}","public":false}}"#,
+                at(now)
+            ),
+            4 => format!(
+                r#"{{"type":"ticket.status","at":"{}","ticket":"{id}","status":"open","by":"{a}"}}"#,
+                at(now)
+            ),
+            5 => format!(
+                r#"{{"type":"ticket.status","at":"{}","ticket":"{id}","status":"pending","by":"{a}"}}"#,
+                at(now)
+            ),
+            6 => format!(
+                r#"{{"type":"ticket.status","at":"{}","ticket":"{id}","status":"on_hold","by":"{a}"}}"#,
+                at(now)
+            ),
+            7 => format!(
+                r#"{{"type":"ticket.status","at":"{}","ticket":"{id}","status":"solved","by":"{a}"}}"#,
+                at(now)
+            ),
+            8 => format!(
+                r#"{{"type":"ticket.status","at":"{}","ticket":"{id}","status":"closed","by":"{a}"}}"#,
+                at(now)
+            ),
+            _ => format!(
+                r#"{{"type":"ticket.merged","at":"{}","ticket":"{id}","into":"T0"}}"#,
+                at(now)
+            ),
+        };
+        out.push((now, line));
+        if action >= 8 {
+            break; // closed and merged tickets are final
+        }
+    }
+    if let Some(score) = t.csat {
+        now += MIN;
+        out.push((
+            now,
+            format!(r#"{{"type":"survey.response","at":"{}","survey":"csat","score":{score},"ticket":"{id}"}}"#, at(now)),
+        ));
+    }
+    out
+}
+
+/// All histories interleaved in time order.
+fn interleaved(specs: &[TicketSpec]) -> String {
+    let mut all: Vec<(i64, usize, String)> = Vec::new();
+    for (i, t) in specs.iter().enumerate() {
+        for (at, l) in lines_of(i, t) {
+            all.push((at, i, l));
+        }
+    }
+    all.sort_by_key(|x| (x.0, x.1));
+    all.into_iter().map(|x| x.2).collect::<Vec<_>>().join("\n")
+}
+
+/// Each ticket's whole history, one ticket after another, last ticket first.
+fn ticket_by_ticket(specs: &[TicketSpec]) -> String {
+    let mut out = Vec::new();
+    for (i, t) in specs.iter().enumerate().rev() {
+        out.extend(lines_of(i, t).into_iter().map(|x| x.1));
+    }
+    out.join("\n")
+}
+
+fn iso(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).unwrap().to_string()
+}
+
+fn report_kpis(ds: &Dataset, from: i64, to: i64) -> Value {
+    run(ds, &request(&iso(from), &iso(to))).1["kpis"].clone()
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+const RATES: [&str; 8] = [
+    "resolution_rate",
+    "reopen_rate",
+    "fcr_rate",
+    "repeat_contact_rate",
+    "csat",
+    "learning_rate",
+    "abandonment_rate",
+    "service_level",
+];
+const DURATIONS: [&str; 7] = [
+    "first_reply_time",
+    "reply_time",
+    "first_resolution_time",
+    "full_resolution_time",
+    "handle_time",
+    "requester_wait_time",
+    "speed_of_answer",
+];
+/// Counts that add up when a period is split in two.
+const ADDITIVE: [(&str, &str); 13] = [
+    ("ticket_volume", "value"),
+    ("solved_tickets", "value"),
+    ("complaints", "value"),
+    ("first_reply_time", "n"),
+    ("reply_time", "n"),
+    ("first_resolution_time", "n"),
+    ("full_resolution_time", "n"),
+    ("handle_time", "n"),
+    ("csat", "num"),
+    ("csat", "den"),
+    ("reopen_rate", "num"),
+    ("fcr_rate", "num"),
+    ("learning_rate", "den"),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rates_are_fractions_and_medians_do_not_exceed_p90(specs in prop::collection::vec(ticket_spec(true), 1..25)) {
+        let ds = dataset(&interleaved(&specs));
+        let k = report_kpis(&ds, START, START + 90 * 24 * 60 * MIN);
+        for r in RATES {
+            if let Some(v) = k[r]["value"].as_f64() {
+                prop_assert!((0.0..=1.0).contains(&v), "{r} = {v}");
+                prop_assert!(n(&k[r]["num"]) <= n(&k[r]["den"]));
+            }
+        }
+        for d in DURATIONS {
+            if let (Some(m), Some(p)) = (k[d]["median_s"].as_f64(), k[d]["p90_s"].as_f64()) {
+                prop_assert!(0.0 <= m && m <= p, "{d}: median {m} > p90 {p}");
+                prop_assert!(k[d]["mean_s"].as_f64().unwrap() >= 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn solved_never_exceeds_created_plus_the_starting_backlog(
+        specs in prop::collection::vec(ticket_spec(false), 1..25),
+        split in 1i64..59,
+    ) {
+        // Without reopens: every ticket last solved in a period was created in it or was in the
+        // backlog at its start.
+        let ds = dataset(&interleaved(&specs));
+        let mid = START + split * 24 * 60 * MIN;
+        let end = START + 90 * 24 * 60 * MIN;
+        let before = report_kpis(&ds, START, mid);
+        let after = report_kpis(&ds, mid, end);
+        prop_assert!(
+            n(&after["solved_tickets"]["value"])
+                <= n(&after["ticket_volume"]["value"]) + n(&before["backlog"]["value"])
+        );
+        // And the backlog moves by what came in and what went out.
+        prop_assert!(n(&after["backlog"]["value"]) <= n(&before["backlog"]["value"]) + n(&after["ticket_volume"]["value"]));
+    }
+
+    #[test]
+    fn splitting_a_period_in_two_adds_up(
+        specs in prop::collection::vec(ticket_spec(true), 1..25),
+        split in 1i64..89,
+    ) {
+        let ds = dataset(&interleaved(&specs));
+        let mid = START + split * 24 * 60 * MIN;
+        let end = START + 90 * 24 * 60 * MIN;
+        let (whole, a, b) = (report_kpis(&ds, START, end), report_kpis(&ds, START, mid), report_kpis(&ds, mid, end));
+        for (kpi, field) in ADDITIVE {
+            prop_assert_eq!(n(&whole[kpi][field]), n(&a[kpi][field]) + n(&b[kpi][field]), "{}.{}", kpi, field);
+        }
+        // The backlog is as of the end: the whole period's is the second half's.
+        prop_assert_eq!(&whole["backlog"], &b["backlog"]);
+    }
+
+    #[test]
+    fn rows_add_up_to_the_whole(specs in prop::collection::vec(ticket_spec(true), 1..25)) {
+        let ds = dataset(&interleaved(&specs));
+        let mut req = request(&iso(START), &iso(START + 90 * 24 * 60 * MIN));
+        by(&mut req, &["day"]);
+        req.also_by = vec![vec!["channel".parse().unwrap()], vec!["agent".parse().unwrap()]];
+        let (_, v) = run(&ds, &req);
+        for (g, dims) in v["by"].as_array().unwrap().iter().enumerate() {
+            let rows = dims["rows"].as_array().unwrap();
+            for (kpi, field) in ADDITIVE.iter().filter(|(k, _)| !k.starts_with("learning")) {
+                let sum: u64 = rows.iter().map(|r| n(&r["kpis"][kpi][field])).sum();
+                prop_assert_eq!(sum, n(&v["kpis"][kpi][field]), "grouping {} {}.{}", g, kpi, field);
+            }
+        }
+        // By day, the last day's backlog is the period's.
+        if let Some(last) = v["by"][0]["rows"].as_array().unwrap().iter().rfind(|r| r["key"]["day"] == "2026-03-31") {
+            prop_assert_eq!(&last["kpis"]["backlog"]["value"], &v["kpis"]["backlog"]["value"]);
+        }
+    }
+
+    #[test]
+    fn the_order_data_arrives_in_does_not_matter(specs in prop::collection::vec(ticket_spec(true), 1..20)) {
+        let a = dataset(&interleaved(&specs));
+        let mut r = Replayer::new();
+        r.apply_lines(&ticket_by_ticket(&specs)).unwrap();
+        let b = r.dataset;
+        let mut req = request(&iso(START), &iso(START + 90 * 24 * 60 * MIN));
+        by(&mut req, &["week", "priority"]);
+        let (_, va) = run(&a, &req);
+        let (_, vb) = run(&b, &req);
+        prop_assert_eq!(&va["kpis"], &vb["kpis"]);
+        prop_assert_eq!(&va["by"], &vb["by"]);
+    }
+}
