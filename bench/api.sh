@@ -31,7 +31,7 @@ done > "$tickets"
 "$bin" --database "$db" import "$tickets" 2>/dev/null
 export SANJEH_TOKEN=$("$bin" --database "$db" admin token issue --name bench --role agent 2>/dev/null)
 
-SANJEH_LOG=warn "$bin" --database "$db" serve --listen 127.0.0.1:18080 > /dev/null &
+SANJEH_LOG=warn ${PERF:-} "$bin" --database "$db" serve --listen 127.0.0.1:18080 > /dev/null &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf http://127.0.0.1:18080/readyz > /dev/null && break; sleep 0.1; done

@@ -85,6 +85,10 @@ pub struct ReportArgs {
     /// Rank the agents (the top-agents table) instead of reporting KPIs.
     #[arg(long)]
     pub agents: bool,
+    /// Benchmark: compute the report this many times on the loaded dataset and print the
+    /// timings (warm) and the process's peak memory to standard error.
+    #[arg(long, hide = true)]
+    pub repeat: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

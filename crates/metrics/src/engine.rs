@@ -121,15 +121,29 @@ pub fn compute<C: DurationClock>(
     // Heaviest first, so the last task to start is a light one.
     tasks.sort_by_key(|t| (std::cmp::Reverse(t.0.weight()), !t.1.main));
     let results: Vec<Mutex<Option<FamilyOut>>> = tasks.iter().map(|_| Mutex::new(None)).collect();
+    let run = |i: usize| {
+        let (family, ctx, scopes) = &tasks[i];
+        let out = family.run(ctx, scopes);
+        *results[i].lock().expect("no panics while holding") = Some(out);
+    };
+    // The tickets of the period first, alone: that family splits itself over the cores, and
+    // its samples are gone before the other families' are made (a lower peak of memory).
+    let first = tasks
+        .iter()
+        .position(|t| t.0 == Family::Tickets && t.1.main);
+    if let Some(i) = first {
+        run(i);
+    }
     let next = AtomicUsize::new(0);
     let work = || {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some((family, ctx, scopes)) = tasks.get(i) else {
+            if i >= tasks.len() {
                 break;
-            };
-            let out = family.run(ctx, scopes);
-            *results[i].lock().expect("no panics while holding") = Some(out);
+            }
+            if Some(i) != first {
+                run(i);
+            }
         }
     };
     let threads = std::thread::available_parallelism()

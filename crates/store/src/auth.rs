@@ -65,6 +65,41 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// How long a token looked up stays trusted without asking the database again. A token revoked
+/// through this process is dropped at once; one revoked by another process (`sanjeh admin
+/// token revoke` beside a running server, another node) stops working within this time.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+type CachedTokens = std::collections::HashMap<Vec<u8>, (TokenInfo, std::time::Instant)>;
+
+/// Recently authenticated tokens by hash: spares a database round trip on every request.
+#[derive(Clone, Default)]
+pub(crate) struct TokenCache(std::sync::Arc<std::sync::Mutex<CachedTokens>>);
+
+impl TokenCache {
+    fn get(&self, hash: &[u8]) -> Option<TokenInfo> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
+            .map(|(t, _)| t.clone())
+    }
+
+    fn put(&self, hash: Vec<u8>, info: TokenInfo) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);
+        }
+        map.insert(hash, (info, std::time::Instant::now()));
+    }
+
+    fn forget(&self, id: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, (t, _)| t.id != id);
+    }
+}
+
 fn token_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
@@ -116,14 +151,23 @@ impl Store {
 
     /// The live token with this secret, if any.
     pub async fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
+        let hash = token_hash(secret);
+        if let Some(info) = self.tokens.get(&hash) {
+            return Ok(Some(info));
+        }
         let row: Option<TokenRow> = on_read!(self, p => sqlx::query_as(
             "SELECT id, name, role, agent, created_at, revoked_at FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL")
-            .bind(token_hash(secret)).fetch_optional(p).await)?;
-        row.map(token_info).transpose()
+            .bind(hash.as_slice()).fetch_optional(p).await)?;
+        let info = row.map(token_info).transpose()?;
+        if let Some(info) = &info {
+            self.tokens.put(hash, info.clone());
+        }
+        Ok(info)
     }
 
     /// Revokes a token; returns false when no live token has that id.
     pub async fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
+        self.tokens.forget(id);
         let now = jiff::Timestamp::now().as_millisecond();
         let affected = on_write!(self, p => sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")

@@ -41,6 +41,7 @@ impl Default for StoreOptions {
 pub struct Store {
     pub(crate) db: Db,
     pub(crate) url: String,
+    pub(crate) tokens: crate::auth::TokenCache,
 }
 
 #[derive(Clone)]
@@ -158,6 +159,7 @@ impl Store {
         Ok(Store {
             db,
             url: url.to_owned(),
+            tokens: Default::default(),
         })
     }
 

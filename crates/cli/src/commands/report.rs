@@ -25,6 +25,9 @@ pub async fn run(settings: &Settings, args: &ReportArgs) -> CliResult {
     let store = super::open(settings, Durability::Normal).await?;
     let dataset = sanjeh_web::live::load_dataset(&store).await?;
     store.close().await;
+    if let Some(n) = args.repeat {
+        time_reports(&dataset, &request, n);
+    }
     let json = if args.agents {
         serde_json::to_value(sanjeh_metrics::top_agents(
             &dataset,
@@ -47,6 +50,38 @@ pub async fn run(settings: &Settings, args: &ReportArgs) -> CliResult {
     };
     print!("{out}");
     Ok(())
+}
+
+/// Computes the report `n` times and prints min / median / max wall time and peak memory.
+fn time_reports(
+    dataset: &sanjeh_metrics::Dataset,
+    request: &sanjeh_metrics::ReportRequest,
+    n: u32,
+) {
+    let mut times: Vec<f64> = (0..n.max(1))
+        .map(|_| {
+            let started = std::time::Instant::now();
+            std::hint::black_box(sanjeh_metrics::report(dataset, request));
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let peak_kb = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
+        })
+        .unwrap_or_else(|| "?".into());
+    eprintln!(
+        "report x{}: min {:.1} ms, median {:.1} ms, max {:.1} ms; peak RSS {peak_kb} kB; {:?}",
+        times.len(),
+        times[0],
+        times[times.len() / 2],
+        times[times.len() - 1],
+        dataset.stats()
+    );
 }
 
 /// KPIs given as `{"value","num","den"}` whose value is a mean per item, not a fraction.
