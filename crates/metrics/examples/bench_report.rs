@@ -88,6 +88,9 @@ fn main() {
         proc_status_mib("VmRSS:"),
         proc_status_mib("VmHWM:")
     );
+    for (part, bytes) in ds.heap_bytes() {
+        println!("  {part:<16} {:7.1} MiB", bytes as f64 / 1048576.0);
+    }
     // Reset the peak so the next one read is the reports' (Linux: clear_refs 5).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 

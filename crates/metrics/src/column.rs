@@ -49,6 +49,10 @@ impl OffsetColumn {
         }
     }
 
+    pub fn heap_bytes(&self) -> usize {
+        self.narrow.capacity() * 4 + self.wide.capacity() * 17
+    }
+
     pub fn shrink_to_fit(&mut self) {
         self.narrow.shrink_to_fit();
         self.wide.shrink_to_fit();

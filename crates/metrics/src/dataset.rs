@@ -295,6 +295,67 @@ impl Dataset {
         self.events.shrink_to_fit();
     }
 
+    /// Approximate heap bytes per part, for benchmarks and capacity planning.
+    pub fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
+        fn v<T>(x: &Vec<T>) -> usize {
+            x.capacity() * std::mem::size_of::<T>()
+        }
+        fn m<K, V>(x: &HashMap<K, V>) -> usize {
+            x.capacity() * (std::mem::size_of::<(K, V)>() + 1)
+        }
+        let n = &self.names;
+        let t = &self.tickets;
+        let e = &self.events;
+        let c = &e.calls;
+        vec![
+            ("ticket rows", v(&t.rows) + m(&t.merged_at)),
+            ("ticket contacts", t.contacts.heap_bytes()),
+            ("ticket ids", n.tickets.heap_bytes()),
+            (
+                "other ids",
+                n.agents.heap_bytes()
+                    + n.groups.heap_bytes()
+                    + n.orgs.heap_bytes()
+                    + n.tags.heap_bytes()
+                    + n.customers.heap_bytes()
+                    + n.currencies.heap_bytes(),
+            ),
+            (
+                "replies",
+                v(&self.replies.at)
+                    + self.replies.wait.heap_bytes()
+                    + v(&self.replies.ticket)
+                    + v(&self.replies.agent),
+            ),
+            (
+                "solves",
+                v(&self.solves.at)
+                    + v(&self.solves.ticket)
+                    + v(&self.solves.agent)
+                    + v(&self.solves.tag_set)
+                    + v(&self.solves.new_topics),
+            ),
+            (
+                "agent timelines",
+                self.timelines
+                    .iter()
+                    .map(|a| v(&a.sessions) + v(&a.solves))
+                    .sum::<usize>()
+                    + v(&self.timelines),
+            ),
+            ("survey answers", v(&e.surveys.at) * 3),
+            (
+                "calls",
+                v(&c.queued) * 6 + v(&c.agent) * 3 + n.calls.heap_bytes(),
+            ),
+            ("article views", v(&e.views)),
+            (
+                "lifecycle",
+                e.lifecycle.capacity() * 40 + e.lifecycle.values().map(v).sum::<usize>(),
+            ),
+        ]
+    }
+
     pub fn stats(&self) -> DatasetStats {
         DatasetStats {
             tickets: self.tickets.rows.iter().filter(|t| t.is_present()).count(),

@@ -71,6 +71,11 @@ impl Interner {
         name_of(&self.arena, &self.offsets, id)
     }
 
+    /// Heap bytes held (approximate: the table's slots and control bytes).
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity() + self.offsets.capacity() * 4 + self.table.capacity() * 5
+    }
+
     /// The string of `id`, or `None` for [`NONE`].
     pub fn label(&self, id: u32) -> Option<&str> {
         (id != NONE).then(|| self.name(id))

@@ -22,6 +22,7 @@
 //! Definitions, JSON shapes, the banding rule and every decision the catalogue leaves open are
 //! in `docs/metrics.md`.
 
+mod assemble;
 pub mod bands;
 mod column;
 mod dataset;
@@ -50,12 +51,12 @@ pub use request::{
 /// Computes every KPI over the request's period, its groupings and (if asked) the previous
 /// period, in calendar time.
 pub fn report(ds: &Dataset, req: &ReportRequest) -> Report {
-    engine::report(ds, req, &CalendarClock)
+    assemble::report(ds, req, &CalendarClock)
 }
 
 /// [`report`] with durations measured by `clock` (e.g. a business-hours schedule).
 pub fn report_with_clock<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) -> Report {
-    engine::report(ds, req, clock)
+    assemble::report(ds, req, clock)
 }
 
 #[doc(hidden)]

@@ -119,35 +119,32 @@ pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
     for w in &mut wanted {
         *w = (*w).min(n - 1);
     }
-    let mut values = [0i64; 4];
-    // Ranks below the narrow count are narrow samples; the rest are wide ones, in order.
-    let narrow_ranks: Vec<(usize, u64)> = wanted
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| **r < narrow_n)
-        .map(|(i, r)| (i, *r))
-        .collect();
-    if !narrow_ranks.is_empty() {
+    // The distinct ranks, ascending; those below the narrow count are narrow samples, the rest
+    // wide ones (all greater), in order.
+    let mut ranks = wanted.to_vec();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let split = ranks.partition_point(|&r| r < narrow_n);
+    let mut found: Vec<i64> = Vec::with_capacity(ranks.len());
+    if split > 0 {
         let narrow: Vec<&[u32]> = parts.iter().map(|p| p.narrow.as_slice()).collect();
-        let ranks: Vec<u64> = narrow_ranks.iter().map(|x| x.1).collect();
-        let found = select_narrow(&narrow, narrow_n, &ranks);
-        for ((i, _), v) in narrow_ranks.iter().zip(found) {
-            values[*i] = i64::from(v);
-        }
+        found.extend(
+            select_narrow(&narrow, narrow_n, &ranks[..split])
+                .into_iter()
+                .map(i64::from),
+        );
     }
-    let wide_ranks: Vec<(usize, u64)> = wanted
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| **r >= narrow_n)
-        .map(|(i, r)| (i, *r - narrow_n))
-        .collect();
-    if !wide_ranks.is_empty() {
+    if split < ranks.len() {
         let mut wide: Vec<i64> = parts.iter().flat_map(|p| p.wide.iter().copied()).collect();
         wide.sort_unstable();
-        for (i, r) in wide_ranks {
-            values[i] = wide[r as usize];
-        }
+        found.extend(
+            ranks[split..]
+                .iter()
+                .map(|&r| wide[(r - narrow_n) as usize]),
+        );
     }
+    let value = |r: u64| found[ranks.binary_search(&r).expect("a wanted rank")];
+    let values = wanted.map(value);
     let lerp = |lo: i64, hi: i64, frac: f64| lo as f64 + (hi - lo) as f64 * frac;
     Some(Summary {
         n,
@@ -184,10 +181,7 @@ fn bucket(v: u32) -> usize {
 fn select_narrow(parts: &[&[u32]], n: u64, ranks: &[u64]) -> Vec<u32> {
     if n <= SMALL {
         let mut all: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
-        return ranks
-            .iter()
-            .map(|&r| *all.select_nth_unstable(r as usize).1)
-            .collect();
+        return order_statistics(&mut all, ranks);
     }
     let mut counts = vec![0u32; BUCKETS];
     for p in parts {
@@ -195,46 +189,73 @@ fn select_narrow(parts: &[&[u32]], n: u64, ranks: &[u64]) -> Vec<u32> {
             counts[bucket(v)] += 1;
         }
     }
-    // For each rank, its bucket and its rank within the bucket.
-    let mut starts = vec![0u64; BUCKETS];
-    let mut acc = 0u64;
-    for (b, &c) in counts.iter().enumerate() {
-        starts[b] = acc;
-        acc += u64::from(c);
+    // Each rank's bucket and its rank within the bucket (ranks are ascending).
+    let mut located: Vec<(usize, u64)> = Vec::with_capacity(ranks.len());
+    let (mut b, mut start) = (0usize, 0u64);
+    for &r in ranks {
+        while start + u64::from(counts[b]) <= r {
+            start += u64::from(counts[b]);
+            b += 1;
+        }
+        located.push((b, r - start));
     }
-    let located: Vec<(usize, u64)> = ranks
-        .iter()
-        .map(|&r| {
-            let b = starts.partition_point(|&s| s <= r) - 1;
-            (b, r - starts[b])
-        })
-        .collect();
     let mut wanted: Vec<usize> = located.iter().map(|l| l.0).collect();
-    wanted.sort_unstable();
     wanted.dedup();
+    let mut mask = [0u64; BUCKETS.div_ceil(64)];
+    for &w in &wanted {
+        mask[w / 64] |= 1 << (w % 64);
+    }
     let mut pools: Vec<Vec<u32>> = wanted
         .iter()
-        .map(|&b| Vec::with_capacity(counts[b] as usize))
+        .map(|&w| Vec::with_capacity(counts[w] as usize))
         .collect();
-    let mut slot = vec![u8::MAX; BUCKETS];
-    for (i, &b) in wanted.iter().enumerate() {
-        slot[b] = i as u8;
-    }
     for p in parts {
         for &v in *p {
-            let s = slot[bucket(v)];
-            if s != u8::MAX {
-                pools[s as usize].push(v);
+            let b = bucket(v);
+            if mask[b / 64] & (1 << (b % 64)) != 0 {
+                let i = wanted
+                    .iter()
+                    .position(|&w| w == b)
+                    .expect("a wanted bucket");
+                pools[i].push(v);
             }
         }
     }
-    located
-        .iter()
-        .map(|&(b, r)| {
-            let pool = &mut pools[wanted.binary_search(&b).expect("wanted")];
-            *pool.select_nth_unstable(r as usize).1
-        })
-        .collect()
+    let mut out = Vec::with_capacity(ranks.len());
+    for (i, &w) in wanted.iter().enumerate() {
+        let in_pool: Vec<u64> = located.iter().filter(|l| l.0 == w).map(|l| l.1).collect();
+        out.extend(order_statistics(&mut pools[i], &in_pool));
+    }
+    out
+}
+
+/// The values at ascending `ranks` of `xs` (reordering it). The highest rank is selected first;
+/// everything left of it is then no greater, so each lower rank is found within that prefix
+/// only: the rank just below is the prefix's maximum, others a selection within it.
+fn order_statistics(xs: &mut [u32], ranks: &[u64]) -> Vec<u32> {
+    let mut out = vec![0u32; ranks.len()];
+    let mut limit = xs.len();
+    for i in (0..ranks.len()).rev() {
+        let r = ranks[i] as usize;
+        if i + 1 < ranks.len() && ranks[i + 1] as usize == r {
+            out[i] = out[i + 1];
+            continue;
+        }
+        out[i] = if r + 1 == limit {
+            // The largest of the prefix, moved to its end so the rest stays the smaller ones.
+            let (at, &max) = xs[..limit]
+                .iter()
+                .enumerate()
+                .max_by_key(|x| x.1)
+                .expect("not empty");
+            xs.swap(at, r);
+            max
+        } else {
+            *xs[..limit].select_nth_unstable(r).1
+        };
+        limit = r;
+    }
+    out
 }
 
 /// Summarises plain `i64` samples (reordering nothing: they are copied).

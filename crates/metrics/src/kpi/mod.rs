@@ -103,6 +103,12 @@ pub fn needs_tags(scopes: &[Option<&Keyer>]) -> bool {
         .any(|k| k.dims.contains(&Dimension::Tag))
 }
 
+/// Fills the KPIs made of several families' results (once every family has run).
+pub fn derive(k: &mut Kpis) {
+    self_service::derive(k);
+    money::derive(k);
+}
+
 /// A ticket row's dimension values (none for a ticket not upserted yet); its tags only when
 /// `tags` (they are the one lookup outside the row).
 #[inline]

@@ -9,11 +9,14 @@
 //! period containing its instant.
 
 use super::{Merge, Totals, finish_cells, needs_tags, per_scope, ticket_attrs};
-use crate::engine::{Ctx, FamilyOut, currency_map, money};
+use crate::dataset::Dataset;
+use crate::engine::{Ctx, FamilyOut};
+use crate::output::MoneyRatio;
 use crate::output::{Kpis, Money, Raw};
 use crate::period::{DurationClock, add_calendar};
 use crate::slicing::{Attrs, Key, Keyer, Slice};
 use crate::table::events::{CostEntry, CostPeriod};
+use crate::table::events::{STAFF, TELEPHONY};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -135,4 +138,70 @@ impl Merge for Revenue {
             *self.0.entry(*c).or_default() += *v;
         }
     }
+}
+
+/// The money KPIs made of several families' results: cost per contact and per call (costs
+/// with ticket and call counts) and return on investment (costs with revenue).
+pub fn derive(k: &mut Kpis) {
+    let Some(costs) = k.raw.costs.clone() else {
+        return;
+    };
+    let total = |c: &[Decimal; 5]| c.iter().copied().sum::<Decimal>();
+    if let (Some(volume), Some(calls)) = (k.ticket_volume, k.raw.calls_queued) {
+        let contacts = volume.value + calls;
+        let per = |amount: Decimal, den: u64| (den > 0).then(|| money(amount / Decimal::from(den)));
+        k.cost_per_contact = Some(MoneyRatio {
+            value: costs
+                .iter()
+                .map(|(cur, c)| (cur.clone(), per(total(c), contacts)))
+                .collect(),
+            band: None,
+        });
+        // Calls carry all of telephony and their share (by count of contacts) of staff.
+        k.cost_per_call = Some(MoneyRatio {
+            value: costs
+                .iter()
+                .map(|(cur, c)| {
+                    let staff_share = if contacts > 0 {
+                        c[STAFF] * Decimal::from(calls) / Decimal::from(contacts)
+                    } else {
+                        Decimal::ZERO
+                    };
+                    (cur.clone(), per(c[TELEPHONY] + staff_share, calls))
+                })
+                .collect(),
+            band: None,
+        });
+    }
+    if let Some(revenue) = &k.raw.revenue {
+        let currencies: std::collections::BTreeSet<&String> =
+            costs.keys().chain(revenue.keys()).collect();
+        k.support_roi = Some(MoneyRatio {
+            value: currencies
+                .into_iter()
+                .map(|cur| {
+                    let cost = costs.get(cur).map_or(Decimal::ZERO, total);
+                    let rev = revenue.get(cur).copied().unwrap_or(Decimal::ZERO);
+                    let roi =
+                        (!cost.is_zero()).then(|| ((rev - cost) / cost).round_dp(4).normalize());
+                    (cur.clone(), roi)
+                })
+                .collect(),
+            band: None,
+        });
+    }
+}
+
+/// Money as reported: exactly two decimals, half away from zero.
+pub fn money(d: Decimal) -> Decimal {
+    let mut r = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    r
+}
+
+/// Raw money sums per currency name.
+pub fn currency_map<V>(ds: &Dataset, m: BTreeMap<u32, V>) -> BTreeMap<String, V> {
+    m.into_iter()
+        .map(|(c, v)| (ds.names.currencies.name(c).to_owned(), v))
+        .collect()
 }

@@ -58,3 +58,10 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         })
         .collect()
 }
+
+/// Views per ticket created, from this family's views and the tickets family's volume.
+pub fn derive(k: &mut Kpis) {
+    if let (Some(views), Some(volume)) = (k.page_views, k.ticket_volume) {
+        k.self_service_ratio = Some(Rate::new(views.value, volume.value));
+    }
+}

@@ -121,6 +121,16 @@ impl Contacts {
             .map_or(NO_CONTACT, |&r| v.created(r))
     }
 
+    pub fn heap_bytes(&self) -> usize {
+        self.lists.capacity() * 24
+            + self
+                .lists
+                .iter()
+                .map(|l| l.capacity() * 4 + 16)
+                .sum::<usize>()
+            + self.next.capacity() * 8
+    }
+
     pub fn shrink_to_fit(&mut self) {
         self.lists.shrink_to_fit();
         for l in &mut self.lists {
