@@ -49,7 +49,7 @@ struct FlagOverrides {
 }
 
 impl Settings {
-    pub fn load(cli: &Cli) -> Result<Settings, figment::Error> {
+    pub fn load(cli: &Cli) -> Result<Settings, Box<figment::Error>> {
         let g = &cli.global;
         let listen = match &cli.command {
             Command::Serve(a) => a.listen.clone(),
@@ -68,10 +68,10 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(defaults));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(figment::Error::from(format!(
+                return Err(Box::new(figment::Error::from(format!(
                     "config file {} does not exist",
                     path.display()
-                )));
+                ))));
             }
             figment = figment.merge(Toml::file(path));
         }
@@ -90,6 +90,7 @@ impl Settings {
                 log_format: g.log_format,
             }))
             .extract()
+            .map_err(Box::new)
     }
 }
 
@@ -107,6 +108,8 @@ pub fn init_logging(settings: &Settings) {
 }
 
 #[cfg(test)]
+// figment::Jail's closures return figment's own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use clap::Parser;

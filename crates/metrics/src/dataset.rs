@@ -180,16 +180,12 @@ impl Dataset {
                 let row = self.call_row(call);
                 self.events.calls.abandoned[row] = at;
             }
-            EventBody::CallEnded {
-                call,
-                hold_s,
-                wrapup_s,
-            } => {
+            EventBody::CallEnded { call, wrapup_s, .. } => {
                 let row = self.call_row(call);
                 let c = &mut self.events.calls;
                 c.ended[row] = at;
-                c.hold_s[row] = hold_s.unwrap_or(0);
-                c.wrapup_s[row] = wrapup_s.unwrap_or(0);
+                c.wrapup_s[row] =
+                    wrapup_s.map_or(0, |s| u32::try_from(s.max(0)).unwrap_or(u32::MAX));
             }
             EventBody::ArticleViewed { .. } => self.events.views.push(at),
             EventBody::Cost(c) => {
@@ -293,6 +289,18 @@ impl Dataset {
             t.solves.shrink_to_fit();
         }
         self.events.shrink_to_fit();
+        let n = &mut self.names;
+        for i in [
+            &mut n.tickets,
+            &mut n.agents,
+            &mut n.groups,
+            &mut n.orgs,
+            &mut n.tags,
+            &mut n.customers,
+            &mut n.calls,
+        ] {
+            i.shrink_to_fit();
+        }
     }
 
     /// Approximate heap bytes per part, for benchmarks and capacity planning.
@@ -346,13 +354,10 @@ impl Dataset {
             ("survey answers", v(&e.surveys.at) * 3),
             (
                 "calls",
-                v(&c.queued) * 6 + v(&c.agent) * 3 + n.calls.heap_bytes(),
+                v(&c.queued) * 4 + v(&c.agent) * 4 + n.calls.heap_bytes(),
             ),
             ("article views", v(&e.views)),
-            (
-                "lifecycle",
-                e.lifecycle.capacity() * 40 + e.lifecycle.values().map(v).sum::<usize>(),
-            ),
+            ("lifecycle", v(&e.lifecycle)),
         ]
     }
 

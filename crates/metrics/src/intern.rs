@@ -71,6 +71,19 @@ impl Interner {
         name_of(&self.arena, &self.offsets, id)
     }
 
+    /// Gives back what growth left unused.
+    pub fn shrink_to_fit(&mut self) {
+        let Interner {
+            table,
+            hasher,
+            arena,
+            offsets,
+        } = self;
+        arena.shrink_to_fit();
+        offsets.shrink_to_fit();
+        table.shrink_to_fit(|&id| hasher.hash_one(name_of(arena, offsets, id)));
+    }
+
     /// Heap bytes held (approximate: the table's slots and control bytes).
     pub fn heap_bytes(&self) -> usize {
         self.arena.capacity() + self.offsets.capacity() * 4 + self.table.capacity() * 5

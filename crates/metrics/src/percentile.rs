@@ -32,6 +32,9 @@ impl Summary {
 #[derive(Debug, Clone, Default)]
 pub struct Samples {
     narrow: Vec<u32>,
+    /// Narrow samples taken in from other accumulators of the same cell, kept as they are
+    /// (appending them would copy, and briefly double, the largest buffers of a report).
+    more: Vec<Vec<u32>>,
     /// Samples of 2³² ms or more: above every narrow one.
     wide: Vec<i64>,
     /// Count and sum of samples that are counted only (the values are taken from other cells
@@ -64,7 +67,7 @@ impl Samples {
     }
 
     pub fn len(&self) -> u64 {
-        self.counted + self.narrow.len() as u64 + self.wide.len() as u64
+        self.counted + self.narrow_len() + self.wide.len() as u64
     }
 
     /// Adds `other`'s count and sum (not its values) to count-only samples.
@@ -80,17 +83,26 @@ impl Samples {
         } else {
             self.counted += other.counted;
             self.counted_sum += other.counted_sum;
-            self.narrow.append(&mut other.narrow);
+            self.more.push(std::mem::take(&mut other.narrow));
+            self.more.append(&mut other.more);
             self.wide.append(&mut other.wide);
         }
     }
 
     fn sum(&self) -> i128 {
         // Summed when asked: cheaper than summing on every push.
-        let narrow: u64 = self.narrow.iter().map(|&x| u64::from(x)).sum();
+        let narrow: u64 = self.narrow_parts().flatten().map(|&x| u64::from(x)).sum();
         self.counted_sum
             + i128::from(narrow)
             + self.wide.iter().map(|&x| i128::from(x)).sum::<i128>()
+    }
+
+    fn narrow_len(&self) -> u64 {
+        self.narrow_parts().map(|p| p.len() as u64).sum()
+    }
+
+    fn narrow_parts(&self) -> impl Iterator<Item = &[u32]> {
+        std::iter::once(self.narrow.as_slice()).chain(self.more.iter().map(Vec::as_slice))
     }
 
     /// Summarises these samples.
@@ -112,7 +124,7 @@ pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
         return None;
     }
     let sum_ms = parts.iter().map(|p| p.sum()).sum();
-    let narrow_n: u64 = parts.iter().map(|p| p.narrow.len() as u64).sum();
+    let narrow_n: u64 = parts.iter().map(|p| p.narrow_len()).sum();
     let (lo90, f90) = rank(n, 9, 10);
     let (lo50, f50) = rank(n, 1, 2);
     let mut wanted = [lo50, lo50 + 1, lo90, lo90 + 1];
@@ -127,7 +139,7 @@ pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
     let split = ranks.partition_point(|&r| r < narrow_n);
     let mut found: Vec<i64> = Vec::with_capacity(ranks.len());
     if split > 0 {
-        let narrow: Vec<&[u32]> = parts.iter().map(|p| p.narrow.as_slice()).collect();
+        let narrow: Vec<&[u32]> = parts.iter().flat_map(|p| p.narrow_parts()).collect();
         found.extend(
             select_narrow(&narrow, narrow_n, &ranks[..split])
                 .into_iter()

@@ -24,14 +24,56 @@ macro_rules! insert_many {
 
 /// Writes everything `changes` holds. The caller commits.
 pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
-    let tickets: Vec<&TicketState> = c.dirty_tickets().collect();
-    let derived = Derived::collect(c, &tickets);
-    on_tx!(tx, t => {
+    let prepared = Prepared::new(c);
+    let mut step = 0;
+    while prepared.step(tx, c, step).await? {
+        step += 1;
+    }
+    Ok(())
+}
+
+/// What [`flush_step`] needs besides the batch: computed once per batch.
+pub(crate) struct Prepared<'a> {
+    tickets: Vec<&'a TicketState>,
+    derived: Derived<'a>,
+}
+
+impl<'a> Prepared<'a> {
+    pub(crate) fn new(c: &'a Changes) -> Prepared<'a> {
+        let tickets: Vec<&TicketState> = c.dirty_tickets().collect();
+        let derived = Derived::collect(c, &tickets);
+        Prepared { tickets, derived }
+    }
+
+    /// Writes one group of tables; false once every group is written. A pipelined import
+    /// answers reads between steps, so a large batch never holds them up for long.
+    pub(crate) async fn step(
+        &self,
+        tx: &mut Tx,
+        c: &Changes,
+        step: usize,
+    ) -> Result<bool, StoreError> {
+        flush_step(tx, c, &self.tickets, &self.derived, step).await
+    }
+}
+
+async fn flush_step(
+    tx: &mut Tx,
+    c: &Changes,
+    tickets: &[&TicketState],
+    derived: &Derived<'_>,
+    step: usize,
+) -> Result<bool, StoreError> {
+    match step {
+        0 => on_tx!(tx, t => {
         insert_many!(t, "INSERT INTO events (seq, key, at, type, ticket, payload) ", 6, c.events, |b, e| {
             b.push_bind(e.seq).push_bind(e.key.to_vec()).push_bind(e.at).push_bind(e.kind)
                 .push_bind(e.ticket.as_deref()).push_bind(e.payload.as_str());
         }, "");
 
+            Ok::<(), StoreError>(())
+        })?,
+        1 => on_tx!(tx, t => {
         insert_many!(t, "INSERT INTO tickets (id, subject, status, priority, channel, kind, group_id, \
             assignee, customer, organization, tags, merged_into, created_at, updated_at) ", 14, tickets, |b, s| {
             b.push_bind(s.id.as_str()).push_bind(s.subject.as_str()).push_bind(s.status.as_str())
@@ -79,6 +121,9 @@ pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
             last_customer_message_at = excluded.last_customer_message_at, \
             last_agent_reply_at = excluded.last_agent_reply_at, merged_at = excluded.merged_at");
 
+            Ok::<(), StoreError>(())
+        })?,
+        2 => on_tx!(tx, t => {
         insert_many!(t, "INSERT INTO messages (id, ticket, at, author_kind, author_id, public, channel, source_id, body) ",
             9, c.messages, |b, m| {
             b.push_bind(m.id).push_bind(m.ticket.as_str()).push_bind(m.at).push_bind(m.author_kind)
@@ -109,6 +154,9 @@ pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
             b.push_bind(*seq).push_bind(agent.as_str()).push_bind(*at);
         }, "");
 
+            Ok::<(), StoreError>(())
+        })?,
+        3 => on_tx!(tx, t => {
         // Everything a ticket or event names exists as a row, profiled or not.
         for (table, ids) in [("customers", &derived.customer_refs), ("agents", &derived.agent_refs),
             ("agent_groups", &derived.group_refs), ("organizations", &derived.org_refs)] {
@@ -143,6 +191,9 @@ pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
             }, format!(" ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, {table}.name)"));
         }
 
+            Ok::<(), StoreError>(())
+        })?,
+        4 => on_tx!(tx, t => {
         insert_many!(t, "INSERT INTO calls (id, queue, customer, agent, queued_at, answered_at, abandoned_at, \
             ended_at, hold_s, wrapup_s) ", 10, derived.calls, |b, c| {
             b.push_bind(c.id.as_str()).push_bind(c.queue.as_deref()).push_bind(c.customer.as_ref().map(Id::as_str))
@@ -198,8 +249,11 @@ pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
             let (seq, at, customer, state) = row;
             b.push_bind(*seq).push_bind(*at).push_bind(customer.as_str()).push_bind(*state);
         }, "");
-        Ok::<(), StoreError>(())
-    })
+            Ok::<(), StoreError>(())
+        })?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// A call's columns as one batch leaves them; `None` keeps what is stored.

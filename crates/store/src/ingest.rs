@@ -9,8 +9,8 @@ use crate::backend::Store;
 use crate::changes::{Changes, Committed, EventKey, event_key};
 use crate::error::{LineError, StoreError};
 use crate::{flush, load};
-use rustc_hash::FxHashSet as HashSet;
-use sanjeh_domain::{Event, Mode, to_millis};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use sanjeh_domain::{Event, EventBody, Id, Mode, TicketState, to_millis};
 use std::io::BufRead;
 use tokio::sync::mpsc;
 
@@ -137,30 +137,51 @@ pub struct IngestOptions<'a> {
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// Called after each commit with what it committed (live aggregates).
     pub on_commit: Option<&'a (dyn Fn(Committed) + Sync)>,
+    /// Sizes that bound memory; the defaults suit any input.
+    pub limits: IngestLimits,
 }
 
-/// Tickets kept in the working set between chunks; past this it is dropped and reloaded.
-const MAX_CACHED_TICKETS: usize = 200_000;
+/// How much an ingest holds in memory.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestLimits {
+    /// Events folded in memory before they are written: a ticket changed many times within
+    /// one batch is written once.
+    pub batch_events: usize,
+    /// Tickets kept in the working set; past this it is dropped (and reloaded as needed).
+    pub cached_tickets: usize,
+    /// Keys remembered while batches are in flight; past this the fold waits for the writes.
+    pub unwritten_keys: usize,
+}
 
-/// Events folded in memory before they are written: a ticket changed many times within one
-/// flush is written once.
-const FLUSH_EVENTS: usize = 65_536;
+impl Default for IngestLimits {
+    fn default() -> Self {
+        IngestLimits {
+            batch_events: 65_536,
+            cached_tickets: 200_000,
+            unwritten_keys: 1 << 20,
+        }
+    }
+}
 
 impl Store {
-    /// Replays chunks of recorded events into the store.
+    /// Replays chunks of recorded events into the store. On any error the transaction is
+    /// rolled back before this returns, so nothing of the input is committed (or, with
+    /// `commit_every`, nothing after the last commit).
     #[tracing::instrument(skip_all, fields(backend = self.backend()))]
     pub async fn ingest(
         &self,
         mut input: mpsc::Receiver<Chunk>,
         options: IngestOptions<'_>,
     ) -> Result<IngestReport, StoreError> {
+        let limits = options.limits;
         let mut tx = self.begin_write().await?;
         let mut changes = Changes::new(load::next_seq(&mut tx).await?, false);
         let mut report = IngestReport::default();
         let mut seen = 0u64;
         let mut since_commit = 0u64;
         let mut pending = Committed::default();
-        let mut unflushed_keys = HashSet::default();
+        // Keys folded but not yet written (the database answers for the rest).
+        let mut unwritten = HashSet::default();
         loop {
             let chunk = input.recv().await;
             let last = chunk.is_none();
@@ -169,25 +190,24 @@ impl Store {
                 if let Some(chunk) = chunk {
                     let chunk = chunk?;
                     seen += chunk.len() as u64;
-                    added = fold_chunk(
-                        &mut tx,
-                        &mut changes,
-                        chunk,
-                        &mut unflushed_keys,
-                        &mut report,
-                    )
-                    .await?;
+                    added = fold_chunk(&mut tx, &mut changes, chunk, &mut unwritten, &mut report)
+                        .await?;
                 }
                 let commit_due = options
                     .commit_every
                     .is_some_and(|n| since_commit + added >= n);
-                if last || commit_due || changes.events.len() >= FLUSH_EVENTS {
+                if last
+                    || commit_due
+                    || changes.events.len() >= limits.batch_events
+                    || unwritten.len() > limits.unwritten_keys
+                {
                     flush::flush(&mut tx, &changes).await?;
                     if options.on_commit.is_some() {
                         append(&mut pending, changes.committed());
                     }
-                    changes.written(MAX_CACHED_TICKETS);
-                    unflushed_keys.clear();
+                    // Written: the working set may now be dropped without losing anything.
+                    changes.written(limits.cached_tickets);
+                    unwritten.clear();
                 }
                 Ok::<(u64, bool), StoreError>((added, commit_due))
             };
@@ -242,23 +262,14 @@ fn append(into: &mut Committed, more: Committed) {
     into.events.extend(more.events);
 }
 
-/// Folds one chunk of recorded events into `changes`, skipping those already in the log or
-/// among the events folded but not yet written (`unflushed_keys`). Returns how many were added.
-pub(crate) async fn fold_chunk(
-    tx: &mut crate::backend::Tx,
-    changes: &mut Changes,
-    chunk: Vec<Incoming>,
-    unflushed_keys: &mut HashSet<EventKey>,
-    report: &mut IngestReport,
-) -> Result<u64, StoreError> {
-    let keys: Vec<EventKey> = chunk.iter().map(|i| i.key).collect();
-    let existing = load::existing_keys(tx, &keys).await?;
-    let referenced: Vec<&sanjeh_domain::Id> = chunk
+/// The tickets a chunk's ticket changes name (merge targets included), not yet in `known`.
+pub(crate) fn unknown_tickets(chunk: &[Incoming], known: &HashMap<Id, TicketState>) -> Vec<Id> {
+    let mut ids: Vec<Id> = chunk
         .iter()
         .flat_map(|i| {
             let b = &i.event.body;
             let into = match b {
-                sanjeh_domain::EventBody::TicketMerged { into, .. } => Some(into),
+                EventBody::TicketMerged { into, .. } => Some(into),
                 _ => None,
             };
             b.is_ticket_change()
@@ -267,11 +278,27 @@ pub(crate) async fn fold_chunk(
                 .into_iter()
                 .chain(into)
         })
+        .filter(|id| !known.contains_key(*id))
+        .cloned()
         .collect();
-    load::tickets(tx, referenced, &mut changes.tickets).await?;
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Folds one chunk of recorded events into `changes`, skipping those already in the log
+/// (`stored`) or among the events folded but not yet stored (`unwritten`, which gains this
+/// chunk's keys). Returns how many were added.
+pub(crate) fn apply_chunk(
+    changes: &mut Changes,
+    chunk: Vec<Incoming>,
+    stored: &HashSet<EventKey>,
+    unwritten: &mut HashSet<EventKey>,
+    report: &mut IngestReport,
+) -> Result<u64, StoreError> {
     let mut added = 0;
     for inc in chunk {
-        if existing.contains(&inc.key) || !unflushed_keys.insert(inc.key) {
+        if stored.contains(&inc.key) || !unwritten.insert(inc.key) {
             report.duplicates += 1;
             continue;
         }
@@ -283,4 +310,19 @@ pub(crate) async fn fold_chunk(
     }
     report.added += added;
     Ok(added)
+}
+
+/// [`apply_chunk`] with its reads done in the caller's transaction (the live writer's path).
+pub(crate) async fn fold_chunk(
+    tx: &mut crate::backend::Tx,
+    changes: &mut Changes,
+    chunk: Vec<Incoming>,
+    unwritten: &mut HashSet<EventKey>,
+    report: &mut IngestReport,
+) -> Result<u64, StoreError> {
+    let keys: Vec<EventKey> = chunk.iter().map(|i| i.key).collect();
+    let stored = load::existing_keys(tx, &keys).await?;
+    let ids = unknown_tickets(&chunk, &changes.tickets);
+    load::tickets(tx, ids.iter().collect(), &mut changes.tickets).await?;
+    apply_chunk(changes, chunk, &stored, unwritten, report)
 }

@@ -71,7 +71,7 @@ async fn replay_builds_state_and_facts_and_reimport_adds_nothing() {
         );
         assert_eq!(t1.facts.solves, 1);
         assert_eq!(t1.facts.reopens, 1);
-        assert_eq!(t1.facts.awaiting_since.is_some(), true);
+        assert!(t1.facts.awaiting_since.is_some());
         let t2 = store.ticket("T-2").await.unwrap().expect("T-2");
         assert_eq!(
             (t2.status, t2.merged_into.clone()),
@@ -369,4 +369,90 @@ async fn duplicates_are_found_however_the_input_spans_time() {
     let report = import(&store, &spread).await.unwrap();
     assert_eq!((report.added, report.duplicates), (1, 1));
     store.close().await;
+}
+
+/// Demo history written in small batches, with the pipeline forced to catch up and the
+/// working set dropped many times, gives exactly the state a rebuild derives from the log,
+/// and the state of a default ingest.
+#[tokio::test]
+async fn pipelined_ingest_in_small_batches_equals_a_rebuild_and_a_default_ingest() {
+    use sanjeh_store::ingest::{Chunk, IngestLimits};
+    let config = sanjeh_demo::DemoConfig {
+        tickets: 1500,
+        seed: 3,
+        ..Default::default()
+    };
+    let chunks = || {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+        let config = config.clone();
+        std::thread::spawn(move || {
+            let events: Vec<_> = sanjeh_demo::generate(&config)
+                .enumerate()
+                .map(|(i, e)| sanjeh_store::Incoming::from_event(i as u64 + 1, e))
+                .collect();
+            for chunk in events.chunks(700) {
+                if tx.blocking_send(Ok(chunk.to_vec())).is_err() {
+                    return;
+                }
+            }
+        });
+        rx
+    };
+    for db in common::fresh_databases().await {
+        let store = common::open(&db).await;
+        let limits = IngestLimits {
+            batch_events: 1000,
+            cached_tickets: 300,
+            unwritten_keys: 2500,
+        };
+        let small = store
+            .ingest(
+                chunks(),
+                IngestOptions {
+                    limits,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(small.added > 15_000, "{small:?}");
+        let pipelined = store.projection_digest().await.unwrap();
+        store.rebuild(&|_| {}).await.unwrap();
+        assert_eq!(
+            store.projection_digest().await.unwrap(),
+            pipelined,
+            "{}: rebuild",
+            db.name
+        );
+        let again = store
+            .ingest(
+                chunks(),
+                IngestOptions {
+                    limits,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((again.added, again.duplicates), (0, small.added));
+
+        let other_db = common::fresh_databases()
+            .await
+            .into_iter()
+            .find(|d| d.name == db.name)
+            .unwrap();
+        let other = common::open(&other_db).await;
+        other
+            .ingest(chunks(), IngestOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            other.projection_digest().await.unwrap(),
+            pipelined,
+            "{}: default limits",
+            db.name
+        );
+        other.close().await;
+        store.close().await;
+    }
 }

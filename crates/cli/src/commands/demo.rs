@@ -58,7 +58,7 @@ async fn build(store: &sanjeh_store::Store, args: &DemoArgs) -> CliResult {
     let options = IngestOptions {
         commit_every: Some(250_000),
         progress: Some(&|n| bar.set_position(n)),
-        on_commit: None,
+        ..IngestOptions::default()
     };
     let report = store.ingest(rx, options).await?;
     bar.finish_and_clear();

@@ -45,7 +45,7 @@ pub fn call_attrs(ds: &Dataset, row: usize) -> Attrs<'static> {
 /// Talk (answer to end, holds included) plus wrap-up.
 pub fn call_handle_ms(ds: &Dataset, row: usize) -> i64 {
     let c = &ds.events.calls;
-    (c.ended[row] - c.answered[row]).max(0) + c.wrapup_s[row].max(0).saturating_mul(1000)
+    (c.ended[row] - c.answered[row]).max(0) + i64::from(c.wrapup_s[row]) * 1000
 }
 
 pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {

@@ -40,7 +40,9 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let ds = ctx.ds;
     let mut slices: Vec<Slice<Acc>> = per_scope(scopes, ctx.period);
     let subs: Vec<_> = slices.iter().map(Slice::sub_periods).collect();
-    for (&customer, list) in &ds.events.lifecycle {
+    let changes = ds.events.lifecycle_by_customer();
+    for list in changes.chunk_by(|a, b| a.customer == b.customer) {
+        let customer = list[0].customer;
         let attrs = Attrs {
             org: super::customer_org(ds, customer),
             ..Attrs::default()

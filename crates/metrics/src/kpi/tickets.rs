@@ -142,10 +142,21 @@ pub fn repeat_bits(ds: &Dataset, p: Period, window: i64, rows: Range<u32>) -> Ve
 /// datasets are split in two halves run on two threads and merged: this family is most of a
 /// report's work.
 pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    run_split(
+        ctx,
+        scopes,
+        ctx.ds.tickets.len() >= SPLIT_ROWS && threads >= 2,
+    )
+}
+
+/// From this many tickets on, the family runs in two halves on two threads.
+const SPLIT_ROWS: usize = 200_000;
+
+fn run_split<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>], split: bool) -> FamilyOut {
     let rows = ctx.ds.tickets.len() as u32;
     let plan = Totals::plan(scopes);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let slices = if rows < 200_000 || threads < 2 {
+    let slices = if !split || rows < 4 {
         pass(ctx, scopes, plan, 1.min(rows)..rows, true)
     } else {
         let mid = rows / 2;
@@ -394,5 +405,94 @@ fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
             band: None,
         }),
         ..Kpis::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::History;
+    use crate::period::{CalendarClock, Period};
+    use crate::request::{Dimension, ReportRequest};
+    use crate::slicing::Cardinalities;
+
+    /// The two halves merged give exactly what one pass gives.
+    #[test]
+    fn splitting_the_tickets_in_two_changes_nothing() {
+        let mut lines = String::new();
+        for i in 0..300 {
+            let day = 1 + i % 28;
+            let (agent, channel) = (i % 7, ["email", "chat", "web"][i % 3]);
+            lines += &format!(
+                "{{\"type\":\"ticket.created\",\"at\":\"2026-01-{day:02}T08:00:00Z\",\"ticket\":\"T{i}\",\"customer\":\"C{}\",\"channel\":\"{channel}\",\"tags\":[\"t{}\"],\"kind\":\"{}\"}}\n",
+                i % 40,
+                i % 5,
+                if i % 9 == 0 { "complaint" } else { "question" }
+            );
+            if i % 4 != 0 {
+                lines += &format!(
+                    "{{\"type\":\"ticket.message\",\"at\":\"2026-01-{day:02}T09:{:02}:00Z\",\"ticket\":\"T{i}\",\"author\":\"agent:A{agent}\",\"public\":true}}\n",
+                    i % 60
+                );
+            }
+            if i % 3 != 0 {
+                lines += &format!(
+                    "{{\"type\":\"ticket.status\",\"at\":\"2026-01-{day:02}T1{}:00:00Z\",\"ticket\":\"T{i}\",\"status\":\"solved\",\"by\":\"agent:A{agent}\"}}\n",
+                    i % 10
+                );
+            }
+        }
+        let ds = crate::replay::Replayer::dataset_from_lines(&lines).unwrap();
+        let from = "2026-01-01T00:00:00Z".parse().unwrap();
+        let to = "2026-02-01T00:00:00Z".parse().unwrap();
+        let req = ReportRequest::new(from, to, jiff::tz::TimeZone::UTC, to);
+        let period = Period {
+            from: from.as_millisecond(),
+            to: to.as_millisecond(),
+        };
+        let n = &ds.names;
+        let card = Cardinalities {
+            groups: n.groups.len(),
+            agents: n.agents.len(),
+            orgs: n.orgs.len(),
+            tags: n.tags.len(),
+        };
+        let history = History::build(&ds);
+        let ctx = Ctx {
+            ds: &ds,
+            req: &req,
+            period,
+            clock: &CalendarClock,
+            history: &history,
+            now: period.to,
+            main: true,
+        };
+        for dims in [
+            vec![Dimension::Agent],
+            vec![Dimension::Week, Dimension::Channel],
+            vec![Dimension::Tag],
+        ] {
+            let k = Keyer::new(&dims, period, &req.tz, req.week_start, card);
+            let scopes = [None, Some(&k)];
+            let json = |out: FamilyOut| {
+                serde_json::to_string(
+                    &out.into_iter()
+                        .map(|mut cells| {
+                            cells.sort_by_key(|c| c.0);
+                            cells
+                                .into_iter()
+                                .map(|c| (c.0.to_string(), c.1))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap()
+            };
+            assert_eq!(
+                json(run_split(&ctx, &scopes, false)),
+                json(run_split(&ctx, &scopes, true)),
+                "{dims:?}"
+            );
+        }
     }
 }

@@ -57,7 +57,7 @@ async fn report(
         });
     }
     Ok(Json(
-        with_dataset(&state, params, |ds, req| sanjeh_metrics::report(ds, req)).await?,
+        with_dataset(&state, params, sanjeh_metrics::report).await?,
     ))
 }
 
