@@ -26,6 +26,7 @@ pub async fn load_dataset(store: &Store) -> Result<Dataset, StoreError> {
         .scan_agent_activity(|a, at| ds.add_agent_activity(&a, at))
         .await?;
     store.scan_other_events(|e| ds.add_event(&e)).await?;
+    ds.shrink_to_fit();
     tracing::info!(
         tickets,
         seconds = started.elapsed().as_secs_f64(),
