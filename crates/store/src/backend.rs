@@ -25,6 +25,10 @@ pub enum Durability {
 pub struct StoreOptions {
     pub durability: Durability,
     pub read_connections: u32,
+    /// SQLite: checkpoint the WAL from a background task instead of in the commit that
+    /// crosses the threshold, so no write waits for a checkpoint (for serving; a bulk load
+    /// keeps SQLite's automatic checkpoints, which bound the WAL on their own).
+    pub background_checkpoints: bool,
 }
 
 impl Default for StoreOptions {
@@ -32,9 +36,13 @@ impl Default for StoreOptions {
         StoreOptions {
             durability: Durability::Full,
             read_connections: 8,
+            background_checkpoints: false,
         }
     }
 }
+
+/// How often the background task checkpoints the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// The storage handle: cheap to clone, shared by the writer and the readers.
 #[derive(Clone)]
@@ -138,10 +146,15 @@ impl Store {
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")
                 .pragma("mmap_size", "268435456");
-            let write_opts = base.clone().synchronous(match options.durability {
+            let mut write_opts = base.clone().synchronous(match options.durability {
                 Durability::Full => SqliteSynchronous::Full,
                 Durability::Normal => SqliteSynchronous::Normal,
             });
+            if options.background_checkpoints {
+                write_opts = write_opts.pragma("wal_autocheckpoint", "0");
+                let checkpointer = SqlitePoolOptions::new().max_connections(1).connect_with(base.clone()).await?;
+                tokio::spawn(checkpoint_in_background(checkpointer));
+            }
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
@@ -218,6 +231,24 @@ impl Tx {
     pub(crate) async fn rollback(self) -> Result<(), StoreError> {
         on_tx!(self, t => t.rollback().await)?;
         Ok(())
+    }
+}
+
+/// Copies committed pages from the WAL into the database file every [`CHECKPOINT_EVERY`],
+/// without blocking the writer (PASSIVE), until the pool is closed.
+async fn checkpoint_in_background(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
     }
 }
 

@@ -28,7 +28,7 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> CliResult {
         return Ok(());
     }
     store.close().await;
-    let store = super::open(settings, Durability::Full).await?;
+    let store = super::open_for_serving(settings).await?;
     super::serve::serve(store, settings).await
 }
 

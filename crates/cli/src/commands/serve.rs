@@ -2,13 +2,13 @@
 
 use super::{CliError, CliResult};
 use crate::config::Settings;
-use sanjeh_store::{Durability, Store, Writer};
+use sanjeh_store::{Store, Writer};
 use sanjeh_web::live::{self, SharedDataset};
 use sanjeh_web::{AppState, WebOptions};
 use std::sync::{Arc, RwLock};
 
 pub async fn run(settings: &Settings) -> CliResult {
-    let store = super::open(settings, Durability::Full).await?;
+    let store = super::open_for_serving(settings).await?;
     serve(store, settings).await
 }
 
