@@ -152,7 +152,10 @@ impl Store {
             });
             if options.background_checkpoints {
                 write_opts = write_opts.pragma("wal_autocheckpoint", "0");
-                let checkpointer = SqlitePoolOptions::new().max_connections(1).connect_with(base.clone()).await?;
+                let checkpointer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(base.clone())
+                    .await?;
                 tokio::spawn(checkpoint_in_background(checkpointer));
             }
             let write = SqlitePoolOptions::new()
@@ -243,7 +246,10 @@ async fn checkpoint_in_background(pool: SqlitePool) {
         if pool.is_closed() {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
             if pool.is_closed() {
                 return;
             }

@@ -52,7 +52,10 @@ pub async fn run(command: Command, settings: Settings) -> CliResult {
 
 /// Opens the configured store for `serve`: durable commits, WAL checkpoints in the background.
 pub(crate) async fn open_for_serving(settings: &Settings) -> Result<Store, CliError> {
-    let options = StoreOptions { background_checkpoints: true, ..StoreOptions::default() };
+    let options = StoreOptions {
+        background_checkpoints: true,
+        ..StoreOptions::default()
+    };
     Ok(Store::connect(&settings.database_url, &options).await?)
 }
 
