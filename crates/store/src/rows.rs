@@ -61,7 +61,8 @@ pub(crate) const TICKET_SELECT: &str = "SELECT t.id, t.subject, t.status, t.prio
      f.last_agent_reply_at, f.merged_at \
      FROM tickets t JOIN ticket_facts f ON f.ticket = t.id";
 
-fn id(field: &str, raw: String) -> Result<Id, StoreError> {
+/// An identifier read back from the database (a bad one means the store is corrupt).
+pub(crate) fn id(field: &str, raw: String) -> Result<Id, StoreError> {
     Id::parse(field, &raw).map_err(|e| StoreError::corrupt(e.to_string()))
 }
 

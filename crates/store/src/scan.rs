@@ -3,13 +3,9 @@
 
 use crate::backend::{Store, on_read};
 use crate::error::StoreError;
-use crate::rows::{TICKET_SELECT, TicketRow};
+use crate::rows::{TICKET_SELECT, TicketRow, id};
 use futures::TryStreamExt;
 use sanjeh_domain::{Event, Id, ReplyInterval, Solve, TicketState};
-
-fn id(field: &str, raw: String) -> Result<Id, StoreError> {
-    Id::parse(field, &raw).map_err(|e| StoreError::corrupt(e.to_string()))
-}
 
 impl Store {
     /// Every ticket with its facts, in storage order.

@@ -4,12 +4,41 @@
 
 use sanjeh_store::{Store, StoreOptions};
 
-/// An empty database for one test; the SQLite file is deleted when this is dropped.
+/// An empty database for one test; dropped with it (the SQLite file is deleted, the
+/// PostgreSQL database dropped), so test runs leave nothing behind.
 pub struct TestDb {
     /// `sqlite` or `postgres`, for assertion messages.
     pub name: &'static str,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// For PostgreSQL: the server URL the database was created on, and its name.
+    created_on: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, name)) = self.created_on.take() else {
+            return;
+        };
+        // Drop runs outside any runtime the test may still be in: use a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&base).await.ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await
+                .ok()
+            })
+        });
+        let _ = dropped.join();
+    }
 }
 
 /// The PostgreSQL server to create test databases on, if configured.
@@ -33,6 +62,7 @@ pub fn fresh_sqlite() -> TestDb {
         name: "sqlite",
         url,
         _dir: Some(dir),
+        created_on: None,
     }
 }
 
@@ -40,10 +70,20 @@ pub fn fresh_sqlite() -> TestDb {
 pub async fn fresh_databases() -> Vec<TestDb> {
     let mut dbs = vec![fresh_sqlite()];
     if let Some(base) = postgres_base_url() {
+        let url = fresh_postgres(&base).await;
+        let name = url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         dbs.push(TestDb {
             name: "postgres",
-            url: fresh_postgres(&base).await,
+            url,
             _dir: None,
+            created_on: Some((base, name)),
         });
     }
     dbs
