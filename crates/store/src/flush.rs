@@ -22,41 +22,18 @@ macro_rules! insert_many {
     }};
 }
 
-/// Writes everything `changes` holds. The caller commits.
+/// Writes everything `changes` holds, one group of tables at a time. The caller commits.
 pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
-    let prepared = Prepared::new(c);
+    let tickets: Vec<&TicketState> = c.dirty_tickets().collect();
+    let derived = Derived::collect(c, &tickets);
     let mut step = 0;
-    while prepared.step(tx, c, step).await? {
+    while flush_step(tx, c, &tickets, &derived, step).await? {
         step += 1;
     }
     Ok(())
 }
 
-/// What [`flush_step`] needs besides the batch: computed once per batch.
-pub(crate) struct Prepared<'a> {
-    tickets: Vec<&'a TicketState>,
-    derived: Derived<'a>,
-}
-
-impl<'a> Prepared<'a> {
-    pub(crate) fn new(c: &'a Changes) -> Prepared<'a> {
-        let tickets: Vec<&TicketState> = c.dirty_tickets().collect();
-        let derived = Derived::collect(c, &tickets);
-        Prepared { tickets, derived }
-    }
-
-    /// Writes one group of tables; false once every group is written. A pipelined import
-    /// answers reads between steps, so a large batch never holds them up for long.
-    pub(crate) async fn step(
-        &self,
-        tx: &mut Tx,
-        c: &Changes,
-        step: usize,
-    ) -> Result<bool, StoreError> {
-        flush_step(tx, c, &self.tickets, &self.derived, step).await
-    }
-}
-
+/// Writes one group of tables; false once every group is written.
 async fn flush_step(
     tx: &mut Tx,
     c: &Changes,

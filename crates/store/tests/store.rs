@@ -371,11 +371,10 @@ async fn duplicates_are_found_however_the_input_spans_time() {
     store.close().await;
 }
 
-/// Demo history written in small batches, with the pipeline forced to catch up and the
-/// working set dropped many times, gives exactly the state a rebuild derives from the log,
+/// Demo history written in small batches, with the working set dropped many times, gives exactly the state a rebuild derives from the log,
 /// and the state of a default ingest.
 #[tokio::test]
-async fn pipelined_ingest_in_small_batches_equals_a_rebuild_and_a_default_ingest() {
+async fn ingest_in_small_batches_equals_a_rebuild_and_a_default_ingest() {
     use sanjeh_store::ingest::{Chunk, IngestLimits};
     let config = sanjeh_demo::DemoConfig {
         tickets: 1500,
@@ -416,11 +415,11 @@ async fn pipelined_ingest_in_small_batches_equals_a_rebuild_and_a_default_ingest
             .await
             .unwrap();
         assert!(small.added > 15_000, "{small:?}");
-        let pipelined = store.projection_digest().await.unwrap();
+        let batched = store.projection_digest().await.unwrap();
         store.rebuild(&|_| {}).await.unwrap();
         assert_eq!(
             store.projection_digest().await.unwrap(),
-            pipelined,
+            batched,
             "{}: rebuild",
             db.name
         );
@@ -448,7 +447,7 @@ async fn pipelined_ingest_in_small_batches_equals_a_rebuild_and_a_default_ingest
             .unwrap();
         assert_eq!(
             other.projection_digest().await.unwrap(),
-            pipelined,
+            batched,
             "{}: default limits",
             db.name
         );
