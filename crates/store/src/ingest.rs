@@ -263,7 +263,7 @@ fn append(into: &mut Committed, more: Committed) {
 }
 
 /// The tickets a chunk's ticket changes name (merge targets included), not yet in `known`.
-pub(crate) fn unknown_tickets(chunk: &[Incoming], known: &HashMap<Id, TicketState>) -> Vec<Id> {
+fn unknown_tickets(chunk: &[Incoming], known: &HashMap<Id, TicketState>) -> Vec<Id> {
     let mut ids: Vec<Id> = chunk
         .iter()
         .flat_map(|i| {
@@ -289,7 +289,7 @@ pub(crate) fn unknown_tickets(chunk: &[Incoming], known: &HashMap<Id, TicketStat
 /// Folds one chunk of recorded events into `changes`, skipping those already in the log
 /// (`stored`) or among the events folded but not yet stored (`unwritten`, which gains this
 /// chunk's keys). Returns how many were added.
-pub(crate) fn apply_chunk(
+fn apply_chunk(
     changes: &mut Changes,
     chunk: Vec<Incoming>,
     stored: &HashSet<EventKey>,
@@ -312,7 +312,8 @@ pub(crate) fn apply_chunk(
     Ok(added)
 }
 
-/// [`apply_chunk`] with its reads done in the caller's transaction (the live writer's path).
+/// Reads what a chunk needs (stored keys, stored tickets) in the caller's transaction, then
+/// folds it with [`apply_chunk`]: the path of imports and of `POST /api/v1/events`.
 pub(crate) async fn fold_chunk(
     tx: &mut crate::backend::Tx,
     changes: &mut Changes,

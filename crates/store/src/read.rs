@@ -5,7 +5,8 @@
 use crate::backend::{Store, on_read};
 use crate::error::StoreError;
 use crate::rows::{TICKET_SELECT, TicketRow};
-use sanjeh_domain::{Channel, Id, Status, TicketState};
+use sanjeh_domain::explain::{Explanation, explain};
+use sanjeh_domain::{Channel, Event, Id, Status, TicketState};
 use serde::Serialize;
 
 /// A ticket as the API shows it.
@@ -170,6 +171,26 @@ impl Store {
             .fetch_all(p)
             .await)?,
         )
+    }
+
+    /// A ticket's metrics with the events that produced them (see
+    /// [`sanjeh_domain::explain`]); `None` when the ticket does not exist.
+    pub async fn explain_ticket(
+        &self,
+        ticket: &str,
+        now_ms: i64,
+    ) -> Result<Option<Explanation>, StoreError> {
+        let events = self
+            .ticket_events(ticket)
+            .await?
+            .into_iter()
+            .map(|(seq, line)| {
+                Event::parse_line(&line)
+                    .map(|e| (seq, e))
+                    .map_err(|e| StoreError::corrupt(format!("event {seq}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(explain(&events, now_ms))
     }
 
     pub async fn agents(&self) -> Result<Vec<AgentView>, StoreError> {

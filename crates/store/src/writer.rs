@@ -126,10 +126,11 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Submission>, on_commit: Option
         last_at = now;
         let size = group.len();
         match commit_group(&store, group, now).await {
-            Ok(committed) => {
+            Ok(changes) => {
                 tracing::trace!(size, "write group committed");
+                // Copying out what was committed is only worth it when someone listens.
                 if let Some(hook) = &on_commit {
-                    hook(committed);
+                    hook(changes.committed());
                 }
             }
             Err(e) => tracing::error!(error = %e, size, "write group failed"),
@@ -137,12 +138,12 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Submission>, on_commit: Option
     }
 }
 
-/// Folds, writes and commits one group, then answers each submission.
+/// Folds, writes and commits one group, then answers each submission; returns what it wrote.
 async fn commit_group(
     store: &Store,
     group: Vec<Submission>,
     now: jiff::Timestamp,
-) -> Result<Committed, StoreError> {
+) -> Result<Changes, StoreError> {
     let mut tx = match store.begin_write().await {
         Ok(tx) => tx,
         Err(e) => return Err(fail_all(group, e)),
@@ -166,7 +167,7 @@ async fn commit_group(
     for (submission, result) in group.into_iter().zip(results) {
         let _ = submission.reply.send(result);
     }
-    Ok(changes.committed())
+    Ok(changes)
 }
 
 fn fail_all(group: Vec<Submission>, e: StoreError) -> StoreError {

@@ -3,21 +3,15 @@
 use super::{CliError, CliResult};
 use crate::cli::{ExplainArgs, ExplainFormat};
 use crate::config::Settings;
-use sanjeh_domain::Event;
-use sanjeh_domain::explain::{Explanation, explain};
-use sanjeh_store::{Durability, StoreError};
+use sanjeh_domain::explain::Explanation;
+use sanjeh_store::Durability;
 
 pub async fn run(settings: &Settings, args: &ExplainArgs) -> CliResult {
     let store = super::open(settings, Durability::Normal).await?;
-    let rows = store.ticket_events(&args.ticket).await?;
-    store.close().await;
-    let events = rows
-        .into_iter()
-        .map(|(seq, line)| Event::parse_line(&line).map(|e| (seq, e)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| StoreError::corrupt(e.to_string()))?;
     let now = jiff::Timestamp::now().as_millisecond();
-    let Some(x) = explain(&events, now) else {
+    let explanation = store.explain_ticket(&args.ticket, now).await?;
+    store.close().await;
+    let Some(x) = explanation else {
         return Err(CliError::Usage(format!("ticket {} not found", args.ticket)));
     };
     match args.format {

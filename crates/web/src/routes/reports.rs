@@ -10,9 +10,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Json;
 use axum::routing::get;
-use sanjeh_domain::Event;
-use sanjeh_domain::explain::{Explanation, explain};
-use sanjeh_store::StoreError;
+use sanjeh_domain::explain::Explanation;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -82,13 +80,11 @@ async fn explain_ticket(
     _: AnyRole,
     IdPath(id): IdPath,
 ) -> Result<Json<Explanation>, ApiError> {
-    let rows = state.store.ticket_events(id.as_str()).await?;
-    let events = rows
-        .into_iter()
-        .map(|(seq, line)| Event::parse_line(&line).map(|e| (seq, e)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ApiError::from(StoreError::corrupt(e.to_string())))?;
-    explain(&events, jiff::Timestamp::now().as_millisecond())
+    let now = jiff::Timestamp::now().as_millisecond();
+    state
+        .store
+        .explain_ticket(id.as_str(), now)
+        .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("ticket", format!("ticket {id} does not exist")))
 }
