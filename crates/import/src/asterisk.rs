@@ -1,0 +1,1 @@
+//! asterisk converter (being written).

@@ -1,0 +1,1 @@
+//! csv converter (being written).

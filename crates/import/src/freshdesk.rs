@@ -1,0 +1,1 @@
+//! freshdesk converter (being written).

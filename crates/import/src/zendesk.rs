@@ -1,0 +1,1 @@
+//! zendesk converter (being written).
