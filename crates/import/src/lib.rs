@@ -17,6 +17,7 @@
 pub mod asterisk;
 pub mod csv;
 pub mod freshdesk;
+mod json_stream;
 pub mod record;
 pub mod summary;
 pub mod zendesk;
