@@ -136,18 +136,41 @@ pub struct DemoArgs {
     pub listen: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {
     /// Interchange JSON Lines (see docs/interchange.md).
     Events,
+    /// An event log in CSV (case, activity, time, resource…), read through --mapping.
+    Csv,
+    /// Zendesk API exports (JSON): tickets, audits, users, groups, organizations, ratings.
+    Zendesk,
+    /// Freshdesk API v2 exports (JSON): tickets, conversations, contacts, agents, groups.
+    Freshdesk,
+    /// Asterisk queue_log: the flat file or the database-table CSV export.
+    Asterisk,
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     #[arg(long, value_enum, default_value = "events")]
     pub format: ImportFormat,
-    /// The file to import; "-" reads standard input.
-    pub file: PathBuf,
+    /// How the columns of a CSV event log map to events (TOML; see docs/import.md).
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// The source's IANA time zone, for times that carry no offset [default: UTC].
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Check everything and report what would be imported; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Zendesk: compare Sanjeh's first reply and full resolution times with the export's own
+    /// ticket_metrics and print the disagreements.
+    #[arg(long)]
+    pub verify: bool,
+    /// The files to import (directories too, for zendesk and freshdesk); "-" reads standard
+    /// input (events only).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

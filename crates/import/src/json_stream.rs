@@ -845,6 +845,30 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Problem> {
                 .map(|e| e.path())
                 .filter(|p| p.is_file() && is_json_name(p))
                 .collect();
+            if found.is_empty() {
+                // Subdirectories are not read (an export's folder may hold other things):
+                // say so rather than import nothing in silence.
+                let subdirs: Vec<String> = std::fs::read_dir(path)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Result::ok)
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                let hint = if subdirs.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; subdirectories are not read, name the ones to import: {}",
+                        subdirs.join(", ")
+                    )
+                };
+                return Err(Problem::new(
+                    Origin::new(&display_name(path), 0),
+                    "path",
+                    format!("no .json or .jsonl files in this directory{hint}"),
+                ));
+            }
             found.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
             files.extend(found);
         } else if path.is_file() {

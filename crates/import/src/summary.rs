@@ -78,7 +78,11 @@ impl fmt::Display for Summary {
                 writeln!(f, "  {problem}")?;
             }
             if self.skipped > self.problems.len() as u64 {
-                writeln!(f, "  … and {} more", self.skipped - self.problems.len() as u64)?;
+                writeln!(
+                    f,
+                    "  … and {} more",
+                    self.skipped - self.problems.len() as u64
+                )?;
             }
         }
         Ok(())

@@ -1,32 +1,41 @@
 //! Storage errors: database failures, domain refusals, and bad input lines.
 
 use sanjeh_domain::{DomainError, FieldError};
+use std::sync::Arc;
 use thiserror::Error;
 
-/// A rejected line of interchange input: which line, which field, what is wrong.
+/// A rejected line of input: which file (when the input is several files converted from
+/// another system), which line, which field, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("line {line}: {field}: {message}")]
+#[error("{}line {line}: {field}: {message}", file.as_deref().map(|f| format!("{f}: ")).unwrap_or_default())]
 pub struct LineError {
+    pub file: Option<Arc<str>>,
     pub line: u64,
     pub field: String,
     pub message: String,
 }
 
 impl LineError {
-    pub fn field(line: u64, e: FieldError) -> LineError {
+    pub fn new(line: u64, field: impl Into<String>, message: impl Into<String>) -> LineError {
         LineError {
+            file: None,
             line,
-            field: e.field,
-            message: e.message,
+            field: field.into(),
+            message: message.into(),
         }
     }
 
+    pub fn field(line: u64, e: FieldError) -> LineError {
+        LineError::new(line, e.field, e.message)
+    }
+
     pub fn domain(line: u64, e: &DomainError) -> LineError {
-        LineError {
-            line,
-            field: e.field().unwrap_or("event").to_owned(),
-            message: e.to_string(),
-        }
+        LineError::new(line, e.field().unwrap_or("event"), e.to_string())
+    }
+
+    /// The same error, naming the file the line is in.
+    pub fn in_file(self, file: Option<Arc<str>>) -> LineError {
+        LineError { file, ..self }
     }
 }
 

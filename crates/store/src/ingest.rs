@@ -12,11 +12,14 @@ use crate::{flush, load};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use sanjeh_domain::{Event, EventBody, Id, Mode, TicketState, to_millis};
 use std::io::BufRead;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// One parsed input line.
 #[derive(Debug, Clone)]
 pub struct Incoming {
+    /// The file the event came from, when the input is converted from several files.
+    pub file: Option<Arc<str>>,
     pub line: u64,
     pub event: Event,
     /// The line as it came: stored verbatim and written back by export.
@@ -28,6 +31,7 @@ impl Incoming {
     pub fn new(line: u64, event: Event, payload: String) -> Incoming {
         let key = event_key(to_millis(event.at), event.id.as_deref(), &payload);
         Incoming {
+            file: None,
             line,
             event,
             payload,
@@ -45,6 +49,14 @@ impl Incoming {
     pub fn from_event(line_no: u64, event: Event) -> Incoming {
         let payload = event.to_line();
         Incoming::new(line_no, event, payload)
+    }
+
+    /// An event converted from another system's export: errors name its file and line.
+    pub fn converted(file: Arc<str>, line: u64, event: Event) -> Incoming {
+        Incoming {
+            file: Some(file),
+            ..Incoming::from_event(line, event)
+        }
     }
 }
 
@@ -76,21 +88,18 @@ pub fn spawn_parser<R: BufRead + Send + 'static>(
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => {
-                    let _ = tx.blocking_send(Err(LineError {
-                        line: line_no + 1,
-                        field: "input".into(),
-                        message: e.to_string(),
-                    }));
+                    let _ =
+                        tx.blocking_send(Err(LineError::new(line_no + 1, "input", e.to_string())));
                     return;
                 }
             }
             line_no += 1;
             let parsed = match std::str::from_utf8(&buf) {
-                Err(e) => Err(LineError {
-                    line: line_no,
-                    field: "encoding".into(),
-                    message: format!("not valid UTF-8: {e}"),
-                }),
+                Err(e) => Err(LineError::new(
+                    line_no,
+                    "encoding",
+                    format!("not valid UTF-8: {e}"),
+                )),
                 Ok(text) => {
                     let text = text.trim_end_matches(['\n', '\r']);
                     if text.trim().is_empty() {
@@ -139,6 +148,9 @@ pub struct IngestOptions<'a> {
     pub on_commit: Option<&'a (dyn Fn(Committed) + Sync)>,
     /// Sizes that bound memory; the defaults suit any input.
     pub limits: IngestLimits,
+    /// Check everything (every rule, every duplicate against the store) and roll back at the
+    /// end instead of committing: `sanjeh import --dry-run`. Needs `commit_every: None`.
+    pub dry_run: bool,
 }
 
 /// How much an ingest holds in memory.
@@ -174,6 +186,12 @@ impl Store {
         options: IngestOptions<'_>,
     ) -> Result<IngestReport, StoreError> {
         let limits = options.limits;
+        if options.dry_run && options.commit_every.is_some() {
+            return Err(StoreError::Conflict {
+                field: "dry_run".into(),
+                message: "a dry run cannot commit in steps".into(),
+            });
+        }
         let mut tx = self.begin_write().await?;
         let mut changes = Changes::new(load::next_seq(&mut tx).await?, false);
         let mut report = IngestReport::default();
@@ -235,6 +253,10 @@ impl Store {
             if let Some(progress) = options.progress {
                 progress(seen);
             }
+        }
+        if options.dry_run {
+            tx.rollback().await?;
+            return Ok(report);
         }
         tx.commit().await?;
         if let Some(hook) = options.on_commit {
@@ -302,10 +324,10 @@ fn apply_chunk(
             report.duplicates += 1;
             continue;
         }
-        let line = inc.line;
+        let (file, line) = (inc.file, inc.line);
         changes
             .apply(inc.event, inc.payload, inc.key, Mode::Replay)
-            .map_err(|e| LineError::domain(line, &e))?;
+            .map_err(|e| LineError::domain(line, &e).in_file(file))?;
         added += 1;
     }
     report.added += added;

@@ -315,12 +315,7 @@ mod tests {
                 Some("Idempotency-Key"),
             ),
             (
-                LineError {
-                    line: 3,
-                    field: "status".into(),
-                    message: "bad".into(),
-                }
-                .into(),
+                LineError::new(3, "status", "bad").into(),
                 422,
                 Some("status"),
             ),
