@@ -119,13 +119,13 @@ async fn the_asterisk_queue_log_gives_call_kpis() {
     for db in sanjeh_testkit::fresh_databases().await {
         let (_, stderr) = ok(&db.url, &["import", "--format", "asterisk", &log]);
         assert!(
-            stderr.contains("imported 305 events (0 already present)"),
+            stderr.contains("imported 365 events (0 already present)"),
             "{}: {stderr}",
             db.name
         );
         assert!(
-            stderr.contains("\"AGENTCALLBACKLOGIN\""),
-            "availability is reported as unmapped: {stderr}"
+            stderr.contains("agent.availability     60"),
+            "logins and logoffs are availability events: {stderr}"
         );
         let r = report(&db.url, "2018-11-01", "2018-12-15", "UTC");
         let k = &r["kpis"];

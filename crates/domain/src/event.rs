@@ -78,6 +78,15 @@ pub enum EventBody {
         state: LifecycleState,
     },
     AgentProfile(AgentProfile),
+    /// An agent became available, paused or logged out (Sanjeh's extension: telephony queues
+    /// and chat record it; occupancy and staffing need it).
+    AgentAvailability {
+        agent: Id,
+        state: Availability,
+        /// The queue (or channel) it applies to; none means every queue.
+        queue: Option<String>,
+        reason: Option<String>,
+    },
     CustomerProfile(CustomerProfile),
     GroupProfile {
         group: Id,
@@ -200,6 +209,24 @@ impl LifecycleState {
     }
 }
 
+/// Whether an agent can take work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    Paused,
+    LoggedOut,
+}
+
+impl Availability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Available => "available",
+            Availability::Paused => "paused",
+            Availability::LoggedOut => "logged_out",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentProfile {
     pub agent: Id,
@@ -250,6 +277,7 @@ impl EventBody {
             EventBody::Opportunity(_) => "opportunity",
             EventBody::CustomerLifecycle { .. } => "customer.lifecycle",
             EventBody::AgentProfile(_) => "agent.profile",
+            EventBody::AgentAvailability { .. } => "agent.availability",
             EventBody::CustomerProfile(_) => "customer.profile",
             EventBody::GroupProfile { .. } => "group.profile",
             EventBody::OrganizationProfile { .. } => "organization.profile",
@@ -294,6 +322,7 @@ impl EventBody {
             EventBody::TicketUpdated(u) => u.by.as_ref().and_then(Author::agent),
             EventBody::TicketCreated(c) => c.by.as_ref().and_then(Author::agent),
             EventBody::CallAnswered { agent, .. } => agent.as_ref(),
+            // Logging in or pausing is not work: it neither starts nor extends a session.
             _ => None,
         }
     }
@@ -488,6 +517,24 @@ impl Event {
                 groups: f.opt_ids("groups")?,
                 active: f.opt_bool("active")?,
             }),
+            "agent.availability" => EventBody::AgentAvailability {
+                agent: f.req_id("agent")?,
+                state: match f.req_str("state")?.as_str() {
+                    "available" => Availability::Available,
+                    "paused" => Availability::Paused,
+                    "logged_out" => Availability::LoggedOut,
+                    other => {
+                        return Err(FieldError::new(
+                            "state",
+                            format!(
+                                "unknown availability {other:?}; expected available, paused or logged_out"
+                            ),
+                        ));
+                    }
+                },
+                queue: f.opt_str("queue")?,
+                reason: f.opt_str("reason")?,
+            },
             "customer.profile" => EventBody::CustomerProfile(CustomerProfile {
                 customer: f.req_id("customer")?,
                 name: f.opt_str("name")?,
@@ -697,6 +744,17 @@ impl serde::Serialize for Event {
                 if let Some(active) = a.active {
                     put!("active", active);
                 }
+            }
+            EventBody::AgentAvailability {
+                agent,
+                state,
+                queue,
+                reason,
+            } => {
+                put!("agent", agent);
+                put!("state", state.as_str());
+                opt!("queue", queue);
+                opt!("reason", reason);
             }
             EventBody::CustomerProfile(c) => {
                 put!("customer", c.customer);
@@ -960,6 +1018,21 @@ mod tests {
             let again = Event::parse_line(&event.to_line()).unwrap();
             assert_eq!(event, again, "{line}");
         }
+    }
+
+    #[test]
+    fn sanjeh_extension_types_round_trip() {
+        let lines = r#"{"type":"agent.availability","at":"2026-01-05T08:00:00Z","agent":"A-2","state":"available"}
+{"type":"agent.availability","at":"2026-01-05T12:00:00Z","agent":"A-2","state":"paused","queue":"support","reason":"lunch"}
+{"type":"agent.availability","at":"2026-01-05T17:00:00Z","agent":"A-2","state":"logged_out"}"#;
+        for line in lines.lines() {
+            let event = Event::parse_line(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            assert_eq!(event.to_line(), line);
+        }
+        let bad = Event::parse_line(
+            r#"{"type":"agent.availability","at":"2026-01-05T08:00:00Z","agent":"A-2","state":"asleep"}"#,
+        );
+        assert_eq!(bad.unwrap_err().field, "state");
     }
 
     #[test]

@@ -18,10 +18,14 @@
 //! Asterisk's "holdtime" is the wait in the queue, not hold during the conversation, so it goes
 //! to `wait_s`, never to the interchange `hold_s` (which the KPIs count as handle time).
 //!
-//! Agent availability (AGENTLOGIN/LOGOFF, AGENTCALLBACKLOGIN/LOGOFF, PAUSE/UNPAUSE,
-//! ADDMEMBER/REMOVEMEMBER), outbound tracking (OUT*) and system lines (QUEUESTART,
-//! CONFIGRELOAD) have no interchange type: each is reported as [`Item::Unmapped`] under a field
-//! that says which kind it is, and nothing is emitted.
+//! | AGENTLOGIN, AGENTCALLBACKLOGIN, ADDMEMBER, UNPAUSE, UNPAUSEALL | `agent.availability` available (queue, or every queue for NONE) | `asterisk_event` |
+//! | PAUSE, PAUSEALL, PAUSECUSTOM | `agent.availability` paused (reason from data1) | `asterisk_event` |
+//! | AGENTLOGOFF, AGENTCALLBACKLOGOFF, REMOVEMEMBER | `agent.availability` logged_out | `asterisk_event` |
+//!
+//! An agent logging off does not end a call they are on: the call ends with its own line.
+//! Outbound tracking (OUT*) and system lines (QUEUESTART, CONFIGRELOAD) have no interchange
+//! type: each is reported as [`Item::Unmapped`] under a field that says which kind it is, and
+//! nothing is emitted.
 //!
 //! Errors. A `queue_log` is written by a running PBX and a crash can leave a torn line, so a
 //! bad line (too few fields, an unreadable time, a call event without a call id) is skipped with
@@ -36,6 +40,7 @@ use crate::record::{Converted, Item, Origin, Problem, Record};
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
+use sanjeh_domain::event::Availability;
 use sanjeh_domain::{Event, EventBody, Id};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, VecDeque};
@@ -540,6 +545,8 @@ enum Kind {
     Ended(&'static str),
     Transferred(&'static str),
     RingNoAnswer,
+    /// The agent logged in or out, paused or came back: `agent.availability`.
+    Availability(Availability),
     /// No interchange type: reported under this field.
     Unmapped(&'static str),
 }
@@ -558,17 +565,13 @@ fn kind(event: &str) -> Kind {
         "BLINDTRANSFER" => Kind::Transferred("blind"),
         "ATTENDEDTRANSFER" => Kind::Transferred("attended"),
         "RINGNOANSWER" => Kind::RingNoAnswer,
-        "AGENTLOGIN"
-        | "AGENTLOGOFF"
-        | "AGENTCALLBACKLOGIN"
-        | "AGENTCALLBACKLOGOFF"
-        | "PAUSE"
-        | "UNPAUSE"
-        | "PAUSEALL"
-        | "UNPAUSEALL"
-        | "PAUSECUSTOM"
-        | "ADDMEMBER"
-        | "REMOVEMEMBER" => Kind::Unmapped("event (agent availability: no interchange type)"),
+        "AGENTLOGIN" | "AGENTCALLBACKLOGIN" | "ADDMEMBER" | "UNPAUSE" | "UNPAUSEALL" => {
+            Kind::Availability(Availability::Available)
+        }
+        "PAUSE" | "PAUSEALL" | "PAUSECUSTOM" => Kind::Availability(Availability::Paused),
+        "AGENTLOGOFF" | "AGENTCALLBACKLOGOFF" | "REMOVEMEMBER" => {
+            Kind::Availability(Availability::LoggedOut)
+        }
         e if e.starts_with("OUT") => Kind::Unmapped("event (outbound call: not a queue call)"),
         "QUEUESTART" | "CONFIGRELOAD" | "SYSCOMPAT" | "QUEUESTOP" => {
             Kind::Unmapped("event (system)")
@@ -625,6 +628,7 @@ impl CallLog {
                 value: line.event,
             })),
             Kind::Queued => self.queued(line, out),
+            Kind::Availability(state) => out.push_back(availability(line, state)),
             other => self.progress(other, line, out),
         }
     }
@@ -775,7 +779,7 @@ impl CallLog {
                 put_number(&mut extra, "talk_s", line.data(3));
                 ("ended", ended(call))
             }
-            Kind::Queued | Kind::Unmapped(_) => return,
+            Kind::Queued | Kind::Unmapped(_) | Kind::Availability(_) => return,
         };
         let id = call.id.clone();
         out.push_back(event(&line, &id, suffix, body, extra));
@@ -861,6 +865,42 @@ fn event(
     event.extra = extra;
     Ok(Item::Event(Box::new(Record {
         origin: line.origin.clone(),
+        event,
+    })))
+}
+
+/// An agent's login, logoff, pause or return, for one queue (or all: `queue` NONE). PAUSE's
+/// data1 is the reason, where the PBX records one. The id is the line's own content, so the
+/// same line imported twice is one event.
+fn availability(line: Line, state: Availability) -> Converted {
+    let Some(agent) = agent(&line.agent) else {
+        return skip(&line.origin, "agent", "an availability line names no agent");
+    };
+    let queue = named(&line.queue).map(str::to_owned);
+    let reason = match state {
+        Availability::Paused => named(line.data(0)).map(str::to_owned),
+        _ => None,
+    };
+    let mut event = Event::new(
+        line.at,
+        EventBody::AgentAvailability {
+            agent: agent.clone(),
+            state,
+            queue: queue.clone(),
+            reason,
+        },
+    );
+    event.id = Some(format!(
+        "ast:availability:{agent}:{}:{}:{}",
+        line.at.as_second(),
+        queue.as_deref().unwrap_or("*"),
+        line.event
+    ));
+    event
+        .extra
+        .insert("asterisk_event".into(), Value::from(line.event));
+    Ok(Item::Event(Box::new(Record {
+        origin: line.origin,
         event,
     })))
 }

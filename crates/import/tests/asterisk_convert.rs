@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use sanjeh_domain::event::Availability;
 use sanjeh_domain::{Event, EventBody};
 use sanjeh_import::asterisk::{Options, convert};
 use sanjeh_import::{Item, Problem, Summary};
@@ -82,7 +83,7 @@ fn real_queue_log_export_converts() {
     //     avail = {'AGENTLOGIN','AGENTLOGOFF','AGENTCALLBACKLOGIN','AGENTCALLBACKLOGOFF','PAUSE','UNPAUSE','PAUSEALL','UNPAUSEALL','ADDMEMBER','REMOVEMEMBER'}
     //     for r in rows:
     //         e, cid = r['event'], r['callid']
-    //         if e in avail: c['unmapped availability'] += 1; continue
+    //         if e in avail: c['availability'] += 1; continue
     //         if e.startswith('OUT'): c['unmapped outbound'] += 1; continue
     //         if e in ('QUEUESTART','CONFIGRELOAD'): c['unmapped system'] += 1; continue
     //         if e == 'ENTERQUEUE':
@@ -99,13 +100,14 @@ fn real_queue_log_export_converts() {
     //     print('legs>1', sum(1 for v in calls.values() if v[0] > 1))
     //   → queued 108, answered 93, abandoned 13 (ABANDON 12 +
     //   EXITWITHTIMEOUT 1), ended 91 (COMPLETEAGENT 51, COMPLETECALLER 38, BLINDTRANSFER 1,
-    //   ATTENDEDTRANSFER 1); RINGNOANSWER 360 folded; unmapped: availability 60
+    //   ATTENDEDTRANSFER 1); RINGNOANSWER 360 folded; availability 60
     //   (ADDMEMBER 26, AGENTCALLBACKLOGIN 14, REMOVEMEMBER 10, AGENTCALLBACKLOGOFF 10),
     //   outbound 257 (OUT*), system 18 (QUEUESTART 7, CONFIGRELOAD 11); nothing skipped.
     let counts: Vec<(&str, u64)> = summary.events.iter().map(|(k, v)| (*k, *v)).collect();
     assert_eq!(
         counts,
         [
+            ("agent.availability", 60),
             ("call.abandoned", 13),
             ("call.answered", 93),
             ("call.ended", 91),
@@ -118,22 +120,23 @@ fn real_queue_log_export_converts() {
         .iter()
         .map(|(field, values)| (field.as_str(), values.values().sum()))
         .collect();
-    assert_eq!(
-        unmapped["event (agent availability: no interchange type)"],
-        60
-    );
     assert_eq!(unmapped["event (outbound call: not a queue call)"], 257);
     assert_eq!(unmapped["event (system)"], 18);
-    assert_eq!(unmapped.len(), 3);
+    assert_eq!(unmapped.len(), 2);
     // The export's epoch column is used: first ENTERQUEUE 1543602677 = 13:31:17 local (EST).
-    let evs = events(&items);
+    let all = events(&items);
+    let evs: Vec<&Event> = all
+        .iter()
+        .copied()
+        .filter(|e| e.body.type_name().starts_with("call."))
+        .collect();
     assert_eq!(evs[0].at, Timestamp::from_second(1_543_602_677).unwrap());
     assert_eq!(evs[0].id.as_deref(), Some("ast-1543602660.197:queued"));
 
     // Ids are unique; every event survives the interchange round trip.
-    let ids: HashSet<&str> = evs.iter().map(|e| e.id.as_deref().unwrap()).collect();
-    assert_eq!(ids.len(), evs.len());
-    for e in &evs {
+    let ids: HashSet<&str> = all.iter().map(|e| e.id.as_deref().unwrap()).collect();
+    assert_eq!(ids.len(), all.len());
+    for e in &all {
         assert_eq!(&Event::parse_line(&e.to_line()).unwrap(), *e);
     }
 
@@ -276,23 +279,22 @@ fn an_agent_logging_off_mid_call_does_not_end_the_call() {
     );
     assert_eq!(
         kinds(&items),
-        ["call.queued", "call.answered", "call.ended"]
+        [
+            "call.queued",
+            "call.answered",
+            "agent.availability",
+            "call.ended"
+        ]
     );
-    let unmapped: Vec<(&str, &str)> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Unmapped { field, value, .. } => Some((field.as_str(), value.as_str())),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(
-        unmapped,
-        [(
-            "event (agent availability: no interchange type)",
-            "AGENTLOGOFF"
-        )]
-    );
-    let ended = events(&items)[2];
+    assert!(matches!(
+        &events(&items)[2].body,
+        EventBody::AgentAvailability {
+            state: Availability::LoggedOut,
+            queue: None,
+            ..
+        }
+    ));
+    let ended = events(&items)[3];
     assert_eq!(
         extra(ended),
         json!({"hung_up_by": "agent", "wait_s": 4, "talk_s": 56})
@@ -410,4 +412,45 @@ proptest::proptest! {
             proptest::prop_assert!(step.is_ok());
         }
     }
+}
+
+#[test]
+fn logins_pauses_and_membership_become_availability_events() {
+    let items = run_text(
+        "1366720000|NONE|NONE|Agent/1001|AGENTLOGIN|SIP/1001\n\
+         1366720100|NONE|support|Agent/1001|PAUSE|Lunch\n\
+         1366723700|NONE|support|Agent/1001|UNPAUSE|\n\
+         1366723800|NONE|billing|Agent/1001|REMOVEMEMBER|\n\
+         1366723900|NONE|NONE|NONE|PAUSE|Lunch\n",
+    );
+    let states: Vec<(Availability, Option<&str>, Option<&str>)> = events(&items)
+        .iter()
+        .map(|e| match &e.body {
+            EventBody::AgentAvailability {
+                state,
+                queue,
+                reason,
+                ..
+            } => (*state, queue.as_deref(), reason.as_deref()),
+            other => panic!("not availability: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (Availability::Available, None, None),
+            (Availability::Paused, Some("support"), Some("Lunch")),
+            (Availability::Available, Some("support"), None),
+            (Availability::LoggedOut, Some("billing"), None),
+        ]
+    );
+    let skipped: Vec<&Problem> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Skipped(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skipped.len(), 1, "a pause without an agent is skipped");
+    assert_eq!(skipped[0].field, "agent");
 }

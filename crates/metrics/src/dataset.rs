@@ -232,6 +232,8 @@ impl Dataset {
                     self.events.agent_groups.insert(a, g);
                 }
             }
+            // No catalogue KPI reads availability yet (occupancy and staffing will).
+            EventBody::AgentAvailability { .. } => {}
             EventBody::CustomerProfile(p) => {
                 let c = self.names.customers.intern(p.customer.as_str());
                 if let Some(name) = &p.name {
