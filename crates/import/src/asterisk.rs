@@ -36,7 +36,7 @@
 //! Memory: one small entry per call seen in the last 24 hours of log time (a call does not
 //! stay queued or connected longer), so a year of log streams in constant memory.
 
-use crate::record::{Converted, Item, Origin, Problem, Record};
+use crate::record::{Converted, Item, Origin, Problem, Record, RecordReader, Stream};
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
@@ -71,13 +71,11 @@ pub fn convert(
     for path in paths {
         Source::open(path)?;
     }
-    Ok(Events {
+    Ok(Stream::new(Events {
         paths: paths.iter().cloned().collect(),
         source: None,
         log: CallLog::new(options.clone()),
-        pending: VecDeque::new(),
-        done: false,
-    })
+    }))
 }
 
 /// How long a finished or silent call is remembered, in log seconds.
@@ -87,56 +85,30 @@ const SWEEP_EVERY: u64 = 4096;
 /// How many distinct agents a call lists in `ring_no_answer_agents`.
 const MAX_RNA_AGENTS: usize = 8;
 
+/// The lines of the files in turn (a [`Stream`] reads a line when the last one's items are used).
 struct Events {
     /// The files still to read, in order.
     paths: VecDeque<PathBuf>,
     source: Option<Source>,
     log: CallLog,
-    pending: VecDeque<Converted>,
-    done: bool,
 }
 
-impl Iterator for Events {
-    type Item = Converted;
-
-    fn next(&mut self) -> Option<Converted> {
-        loop {
-            if let Some(item) = self.pending.pop_front() {
-                if item.is_err() {
-                    self.done = true;
-                    self.pending.clear();
-                }
-                return Some(item);
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(problem) = self.step() {
-                self.pending.push_back(Err(problem));
-            }
-        }
-    }
-}
-
-impl Events {
-    /// Reads one line (opening the next file when needed) and converts it into `pending`.
-    fn step(&mut self) -> Result<(), Problem> {
+impl RecordReader for Events {
+    /// Reads one line (opening the next file when needed) and converts it into `out`.
+    fn read_next(&mut self, out: &mut VecDeque<Converted>) -> Result<bool, Problem> {
         let source = match &mut self.source {
             Some(s) => s,
             None => match self.paths.pop_front() {
                 Some(path) => self.source.insert(Source::open(&path)?),
-                None => {
-                    self.done = true;
-                    return Ok(());
-                }
+                None => return Ok(false),
             },
         };
         match source.next_line(&self.log.options.tz)? {
-            Some(Ok(line)) => self.log.line(line, &mut self.pending),
-            Some(Err(problem)) => self.pending.push_back(Ok(Item::Skipped(problem))),
+            Some(Ok(line)) => self.log.line(line, out),
+            Some(Err(problem)) => out.push_back(Ok(Item::Skipped(problem))),
             None => self.source = None,
         }
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -33,7 +33,7 @@ mod mapping;
 
 pub use mapping::{Action, AfterClosed, Columns, Mapping, PriorityMap, TimeFormat};
 
-use crate::record::{Converted, Item, Origin, Problem, Record};
+use crate::record::{Converted, Item, Origin, Problem, Record, RecordReader, Stream};
 use jiff::Timestamp;
 use jiff::fmt::strtime::BrokenDownTime;
 use jiff::tz::TimeZone;
@@ -74,73 +74,39 @@ pub fn convert(
     for path in paths {
         OpenFile::open(path, &options.mapping)?;
     }
-    Ok(Events {
+    Ok(Stream::new(Events {
         paths: paths.iter().cloned().collect(),
         file: None,
         log: CaseLog::new(options.clone()),
-        pending: VecDeque::new(),
-        done: false,
-    })
+    }))
 }
 
-/// The stream of items: reads a row when the previous row's items are used up.
+/// The rows of the files in turn (a [`Stream`] reads a row when the last one's items are used).
 struct Events {
     /// The files still to read, in order.
     paths: VecDeque<PathBuf>,
     file: Option<OpenFile>,
     log: CaseLog,
-    pending: VecDeque<Converted>,
-    done: bool,
 }
 
-impl Iterator for Events {
-    type Item = Converted;
-
-    fn next(&mut self) -> Option<Converted> {
-        loop {
-            if let Some(item) = self.pending.pop_front() {
-                if item.is_err() {
-                    self.done = true;
-                    self.pending.clear();
-                }
-                return Some(item);
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(problem) = self.read_row() {
-                self.pending.push_back(Err(problem));
-            }
-        }
-    }
-}
-
-impl Events {
-    /// Reads one row (opening the next file when needed) and converts it into `pending`.
-    fn read_row(&mut self) -> Result<(), Problem> {
+impl RecordReader for Events {
+    /// Reads one row (opening the next file when needed) and converts it into `out`.
+    fn read_next(&mut self, out: &mut VecDeque<Converted>) -> Result<bool, Problem> {
         let file = match &mut self.file {
             Some(file) => file,
             None => match self.paths.pop_front() {
                 Some(path) => self
                     .file
                     .insert(OpenFile::open(&path, &self.log.options.mapping)?),
-                None => {
-                    self.done = true;
-                    return Ok(());
-                }
+                None => return Ok(false),
             },
         };
         match file.reader.read_record(&mut file.record) {
-            Ok(true) => {
-                self.log.row(file, &mut self.pending);
-                Ok(())
-            }
-            Ok(false) => {
-                self.file = None;
-                Ok(())
-            }
-            Err(e) => Err(csv_problem(&file.name, &e)),
+            Ok(true) => self.log.row(file, out),
+            Ok(false) => self.file = None,
+            Err(e) => return Err(csv_problem(&file.name, &e)),
         }
+        Ok(true)
     }
 }
 

@@ -15,11 +15,10 @@
 mod convert;
 mod model;
 
-use crate::json_stream::{self, Driver, Layout, Probe, Records, Step};
+use crate::json_stream::{self, Driver, Probe, Records, Step};
 use crate::record::{Converted, Problem};
 use convert::{FLUSH, Freshdesk, Rec};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 pub use convert::{channel, csat, priority, status, ticket_id, user_id};
 
@@ -67,13 +66,6 @@ const COLLECTIONS: &[(&str, Option<Kind>)] = &[
 /// A search result (`{"total":…,"results":[…]}`): its records tell what they are.
 const WRAPPERS: &[&str] = &["results"];
 
-struct Planned {
-    kind: Kind,
-    path: PathBuf,
-    file: Arc<str>,
-    layout: Layout,
-}
-
 /// Converts the Freshdesk export in `paths` (files or directories) to a stream of items.
 pub fn convert(
     paths: &[PathBuf],
@@ -110,27 +102,14 @@ fn read_step(p: Planned) -> Step<Rec> {
     Step::Read { file: p.file, open }
 }
 
-/// Probes every file and orders the readable ones by kind (then by name).
-fn plan(paths: &[PathBuf]) -> Result<(Vec<Planned>, Vec<Step<Rec>>), Problem> {
+/// One file to read.
+type Planned = json_stream::Planned<Kind>;
+
+/// Probes every file and orders the readable ones by kind (then by name); files that hold
+/// nothing this converter reads become notes (`Item::Unmapped`, field `file`).
+fn plan(paths: &[PathBuf]) -> Result<json_stream::Plan<Kind, Rec>, Problem> {
     let keys: Vec<&str> = COLLECTIONS.iter().map(|(k, _)| *k).collect();
-    let mut planned = Vec::new();
-    let mut notes = Vec::new();
-    for path in json_stream::expand(paths)? {
-        let file = json_stream::display_name(&path);
-        let probe =
-            json_stream::probe(&path, &keys, WRAPPERS).map_err(|e| e.into_problem(&file))?;
-        match classify(&probe) {
-            Ok(kind) => planned.push(Planned {
-                kind,
-                path,
-                file,
-                layout: probe.layout,
-            }),
-            Err(what) => notes.push(json_stream::not_read(&file, &what)),
-        }
-    }
-    planned.sort_by_key(|p| p.kind);
-    Ok((planned, notes))
+    json_stream::plan(paths, &keys, WRAPPERS, classify)
 }
 
 /// What a probed file holds: by its collection key, else by the keys of its first record.

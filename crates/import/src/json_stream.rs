@@ -1085,6 +1085,45 @@ impl<C: Convert> Iterator for Driver<C> {
 }
 
 /// A note that a file was not read, and why (what it holds, e.g. `ticket_metric_events`).
+/// A file of an export, probed: what it holds and how to read it.
+pub struct Planned<K> {
+    pub kind: K,
+    pub path: PathBuf,
+    pub file: Arc<str>,
+    pub layout: Layout,
+}
+
+/// The files to read, ordered, and notes on the files left unread.
+pub type Plan<K, R> = (Vec<Planned<K>>, Vec<Step<R>>);
+
+/// Probes every file of `paths` (directories one level deep) and orders the readable ones by
+/// kind, then by name (a stable sort keeps the natural name order `expand` gave). Files that
+/// hold nothing the converter reads become notes (`Item::Unmapped`, field `file`).
+pub fn plan<K: Ord + Copy, R>(
+    paths: &[PathBuf],
+    keys: &[&str],
+    wrappers: &[&str],
+    classify: impl Fn(&Probe) -> Result<K, String>,
+) -> Result<Plan<K, R>, Problem> {
+    let mut planned = Vec::new();
+    let mut notes = Vec::new();
+    for path in expand(paths)? {
+        let file = display_name(&path);
+        let probe = probe(&path, keys, wrappers).map_err(|e| e.into_problem(&file))?;
+        match classify(&probe) {
+            Ok(kind) => planned.push(Planned {
+                kind,
+                path,
+                file,
+                layout: probe.layout,
+            }),
+            Err(what) => notes.push(not_read(&file, &what)),
+        }
+    }
+    planned.sort_by_key(|p| p.kind);
+    Ok((planned, notes))
+}
+
 pub fn not_read<R>(file: &Arc<str>, what: &str) -> Step<R> {
     Step::Yield(Box::new(Ok(Item::Unmapped {
         origin: Origin::new(file, 0),

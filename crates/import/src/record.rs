@@ -1,6 +1,7 @@
 //! What a converter yields: events with their origin, skipped records, unmapped values.
 
 use sanjeh_domain::Event;
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
@@ -70,3 +71,52 @@ pub enum Item {
 
 /// A conversion step, or the problem that rejects the whole input.
 pub type Converted = Result<Item, Problem>;
+
+/// A converter that reads its input one record at a time; a record gives zero or more items.
+pub(crate) trait RecordReader {
+    /// Reads the next record, pushing what it gives onto `out`. `Ok(false)` when the input is
+    /// used up; an `Err` rejects the whole input.
+    fn read_next(&mut self, out: &mut VecDeque<Converted>) -> Result<bool, Problem>;
+}
+
+/// The stream of a [`RecordReader`]'s items, in order, ending after the first rejection.
+pub(crate) struct Stream<R> {
+    reader: R,
+    pending: VecDeque<Converted>,
+    done: bool,
+}
+
+impl<R: RecordReader> Stream<R> {
+    pub(crate) fn new(reader: R) -> Stream<R> {
+        Stream {
+            reader,
+            pending: VecDeque::new(),
+            done: false,
+        }
+    }
+}
+
+impl<R: RecordReader> Iterator for Stream<R> {
+    type Item = Converted;
+
+    fn next(&mut self) -> Option<Converted> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                if item.is_err() {
+                    // Nothing after a rejection: the caller commits nothing of this input.
+                    self.done = true;
+                    self.pending.clear();
+                }
+                return Some(item);
+            }
+            if self.done {
+                return None;
+            }
+            match self.reader.read_next(&mut self.pending) {
+                Ok(true) => {}
+                Ok(false) => self.done = true,
+                Err(problem) => self.pending.push_back(Err(problem)),
+            }
+        }
+    }
+}

@@ -87,14 +87,6 @@ const COLLECTIONS: &[(&str, Option<Kind>)] = &[
 /// Keys descended into: a recorded API response (`{"request":…,"status":200,"body":{…}}`).
 const WRAPPERS: &[&str] = &["body"];
 
-/// One file to read.
-struct Planned {
-    kind: Kind,
-    path: PathBuf,
-    file: Arc<str>,
-    layout: Layout,
-}
-
 /// Converts the Zendesk export in `paths` (files or directories) to a stream of items.
 ///
 /// Every file is probed before anything is yielded, so a file that is not JSON at all is
@@ -136,29 +128,14 @@ fn read_step(p: Planned) -> Step<Rec> {
     Step::Read { file: p.file, open }
 }
 
+/// One file to read.
+type Planned = json_stream::Planned<Kind>;
+
 /// Probes every file and orders the readable ones by kind (then by name); files that hold
 /// nothing this converter reads become notes (`Item::Unmapped`, field `file`).
-fn plan(paths: &[PathBuf]) -> Result<(Vec<Planned>, Vec<Step<Rec>>), Problem> {
+fn plan(paths: &[PathBuf]) -> Result<json_stream::Plan<Kind, Rec>, Problem> {
     let keys: Vec<&str> = COLLECTIONS.iter().map(|(k, _)| *k).collect();
-    let mut planned = Vec::new();
-    let mut notes = Vec::new();
-    for path in json_stream::expand(paths)? {
-        let file = json_stream::display_name(&path);
-        let probe =
-            json_stream::probe(&path, &keys, WRAPPERS).map_err(|e| e.into_problem(&file))?;
-        match classify(&probe) {
-            Ok(kind) => planned.push(Planned {
-                kind,
-                path,
-                file,
-                layout: probe.layout,
-            }),
-            Err(what) => notes.push(json_stream::not_read(&file, &what)),
-        }
-    }
-    // A stable sort: files of one kind keep the natural name order `expand` gave them.
-    planned.sort_by_key(|p| p.kind);
-    Ok((planned, notes))
+    json_stream::plan(paths, &keys, WRAPPERS, classify)
 }
 
 /// What a probed file holds: by its collection key, else by the keys of its first record.
