@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod read;
 pub mod rebuild;
 pub mod scan;
+pub mod sessions;
 pub mod writer;
 
 pub use backend::{Durability, Store, StoreOptions};

@@ -53,6 +53,21 @@ impl AppState {
         self
     }
 
+    /// The store, for reads (other HTTP surfaces mounted beside the API, such as the UI).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The writer every change goes through.
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    /// The live dataset and targets, when reports are enabled.
+    pub fn reports(&self) -> Option<&(SharedDataset, Targets)> {
+        self.reports.as_ref()
+    }
+
     /// Submits a change and waits until it is durably committed (or refused).
     pub(crate) async fn submit(
         &self,

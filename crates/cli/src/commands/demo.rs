@@ -29,7 +29,25 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> CliResult {
     }
     store.close().await;
     let store = super::open_for_serving(settings).await?;
+    web_sign_in(&store).await?;
     super::serve::serve(store, settings).await
+}
+
+/// Gives the demo's first admin and first manager a fresh password for the web UI and prints
+/// them (the demo is for trying Sanjeh out; never a production store).
+async fn web_sign_in(store: &sanjeh_store::Store) -> CliResult {
+    let agents = store.agents().await?;
+    for role in ["admin", "manager"] {
+        if let Some(agent) = agents.iter().find(|a| a.role.as_deref() == Some(role)) {
+            let password = sanjeh_store::sessions::generate_password();
+            store.set_password(&agent.id, &password).await?;
+            println!(
+                "web UI: sign in as {role} {} with password {password}",
+                agent.id
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn build(store: &sanjeh_store::Store, args: &DemoArgs) -> CliResult {

@@ -27,9 +27,16 @@ pub async fn serve(store: Store, settings: &Settings) -> CliResult {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), database = %store.display_url(), "serving");
     println!(
-        "Sanjeh is serving on http://{addr}/ (API under http://{addr}/api/v1, health at /healthz)"
+        "Sanjeh is serving on http://{addr}/ (web UI at http://{addr}/signin, API under http://{addr}/api/v1, health at /healthz)"
     );
-    sanjeh_web::serve(listener, state, shutdown_signal()).await?;
+    // The web UI (sign-in, agent workspace, dashboard) beside the API, on one listener.
+    sanjeh_ui::serve(
+        listener,
+        state,
+        sanjeh_ui::UiOptions::default(),
+        shutdown_signal(),
+    )
+    .await?;
     store.close().await;
     Ok(())
 }

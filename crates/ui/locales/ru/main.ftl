@@ -1,0 +1,164 @@
+# Sanjeh web UI — Russian.
+app-name = Sanjeh
+language-name = Русский
+language = Язык
+language-apply = Применить
+nav-label = Главное меню
+nav-tickets = Обращения
+nav-dashboard = Панель показателей
+signout = Выйти
+signout-everywhere = Выйти на всех устройствах
+role-admin = Администратор
+role-agent = Агент
+role-manager = Руководитель
+back-home = На главную
+
+error-title = Что-то пошло не так
+error-signin = Пожалуйста, войдите.
+error-forbidden = Вашей роли недоступна эта страница или это действие.
+error-not-found = Такой страницы или обращения нет.
+error-csrf = Форма устарела или отправлена не с этого сайта. Вернитесь, обновите страницу и попробуйте снова.
+error-invalid = В форме недопустимое значение.
+error-empty-body = Сообщение пустое.
+error-invalid-tags = Каждый тег должен содержать от 1 до 128 символов.
+error-refused = Система отклонила это изменение.
+error-unavailable = Отчёты сейчас недоступны на этом сервере.
+error-internal = Произошла внутренняя ошибка. Она записана в журнал.
+
+signin-title = Вход
+signin-login = ID агента
+signin-password = Пароль
+signin-submit = Войти
+signin-failed = Неверный ID агента или пароль.
+signin-too-many = Слишком много неудачных попыток входа. Подождите 15 минут и попробуйте снова.
+
+tickets-title = Обращения
+views-label = Представления
+view-mine = Мои открытые
+view-unassigned = Без исполнителя
+view-pending = В ожидании
+view-all = Все
+tickets-count = { $count ->
+    [one] { $n } обращение
+    [few] { $n } обращения
+    [many] { $n } обращений
+   *[other] { $n } обращения
+}
+list-truncated = показаны только самые старые
+tickets-empty = Здесь нет обращений.
+col-ticket = Обращение
+col-subject = Тема
+col-status = Статус
+col-priority = Приоритет
+col-assignee = Исполнитель
+col-updated = Обновлено
+next-page = Следующая страница
+unassigned = Не назначено
+
+ticket-title = Обращение
+label-channel = Канал
+label-created = Создано
+label-tags = Теги (через запятую)
+message-internal = Внутренняя заметка
+message-public = Публичное
+reply-label = Ваше сообщение
+reply-visibility = Кому видно
+reply-public = Клиенту (публичный ответ)
+reply-internal = Только команде (внутренняя заметка)
+reply-then = Затем
+reply-keep-status = Оставить статус
+reply-set-status = Установить статус «{ $status }»
+reply-submit = Отправить
+ticket-closed = Это обращение закрыто.
+properties = Свойства
+save = Сохранить
+customer-tickets = Другие обращения клиента
+customer-no-other = Других обращений нет.
+
+status-new = Новое
+status-open = Открыто
+status-pending = В ожидании
+status-on_hold = Приостановлено
+status-solved = Решено
+status-closed = Закрыто
+priority-low = Низкий
+priority-normal = Обычный
+priority-high = Высокий
+priority-urgent = Срочный
+channel-email = Эл. почта
+channel-web = Веб-форма
+channel-chat = Чат
+channel-phone = Телефон
+channel-sms = SMS
+channel-social = Соцсети
+channel-api = API
+channel-other = Другое
+author-bot = Бот
+author-system = Система
+
+dashboard-title = Панель показателей
+period-label = Период
+period-week = Эта неделя
+period-7d = Последние 7 дней
+period-30d = Последние 30 дней
+period-90d = Последние 90 дней
+period-range = С { $from } по { $to }
+top-agents = Лучшие агенты
+export-csv = Скачать CSV
+no-agents = За этот период агенты не работали.
+col-rank = Место
+col-agent = Агент
+col-agent-id = ID агента
+col-solved = Решено
+col-fcr = Решено с первого контакта
+col-first-reply = Первый ответ (среднее)
+col-first-reply-s = Первый ответ, среднее, секунды
+col-resolution = Решение (среднее)
+col-resolution-s = Решение, среднее, секунды
+col-csat = CSAT
+col-score = Баллы
+
+kpi-solved_tickets = Решено обращений
+kpi-ticket_volume = Новые обращения
+kpi-backlog = Очередь
+kpi-first_reply_time = Время первого ответа
+kpi-full_resolution_time = Время решения
+kpi-resolution_rate = Доля решённых
+kpi-fcr_rate = Решение с первого контакта
+kpi-csat = Удовлетворённость клиентов
+band-best = Лучший уровень
+band-average = Средний уровень
+band-poor = Низкий уровень
+change-none = Нет предыдущего периода для сравнения
+change-same = Без изменений к предыдущему периоду
+change-up = ▲ { $amount } к предыдущему периоду
+change-down = ▼ { $amount } к предыдущему периоду
+points = { $value } п. п.
+percent = { $value } %
+no-value = —
+
+duration-s = { $s } с
+duration-m = { $m } мин
+duration-hm = { $h } ч { $m } мин
+duration-dh = { $d } д { $h } ч
+date-time = { $day } { $month } { $year } г., { $time }
+month-1 = янв.
+month-2 = февр.
+month-3 = мар.
+month-4 = апр.
+month-5 = мая
+month-6 = июн.
+month-7 = июл.
+month-8 = авг.
+month-9 = сент.
+month-10 = окт.
+month-11 = нояб.
+month-12 = дек.
+
+chart-title = Обращения по дням
+chart-created = Создано
+chart-solved = Решено
+chart-created-title = { $day }: создано { $n }
+chart-solved-title = { $day }: решено { $n }
+chart-max = макс. { $n }
+chart-empty = За этот период обращений нет.

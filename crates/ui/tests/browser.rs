@@ -1,0 +1,261 @@
+//! End to end in a real headless Chromium (Debian's `chromium` and `chromium-driver`): sign in,
+//! reply to a ticket and solve it, see the dashboard's solved count change, then switch to
+//! Persian and see a right-to-left page with Jalali dates.
+//!
+//! The test starts chromedriver itself on a free port. Without chromedriver or chromium
+//! installed it prints a notice and passes without running, unless `SANJEH_REQUIRE_BROWSER=1`
+//! (CI installs both and sets it).
+
+mod common;
+
+use common::{PASSWORD, TICKET, TestApp};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use thirtyfour::prelude::*;
+
+fn find(candidates: &[&str]) -> Option<PathBuf> {
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .or_else(|| {
+            let path = std::env::var_os("PATH")?;
+            std::env::split_paths(&path).find_map(|dir| {
+                candidates
+                    .iter()
+                    .filter_map(|c| Path::new(c).file_name())
+                    .map(|name| dir.join(name))
+                    .find(|p| p.exists())
+            })
+        })
+}
+
+/// chromedriver, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_chromedriver(binary: &Path) -> (Driver, String) {
+    let port = free_port();
+    let child = Command::new(binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("{url}/status")).send().await
+            && r.status().is_success()
+        {
+            return (driver, url);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+/// Waits (up to 10 s) until the element at `css` reads `expected`: a click that submits a
+/// form returns before the next page has loaded.
+async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) -> WebDriverResult<()> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = driver.find(By::Css(css)).await
+            && let Ok(text) = e.text().await
+        {
+            if text == expected {
+                return Ok(());
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} reads {last:?}, not {expected:?}");
+}
+
+/// Saves a screenshot into `$SANJEH_UI_SCREENSHOTS`, when set (to look at the pages).
+async fn screenshot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
+    if let Some(dir) = std::env::var_os("SANJEH_UI_SCREENSHOTS") {
+        driver.screenshot(&Path::new(&dir).join(name)).await?;
+    }
+    Ok(())
+}
+
+async fn solved_count(driver: &WebDriver, base: &str) -> WebDriverResult<String> {
+    driver.goto(format!("{base}/dashboard?period=7d")).await?;
+    driver
+        .find(By::Css("[data-kpi='solved_tickets'] .value"))
+        .await?
+        .text()
+        .await
+}
+
+/// Without the browser: a notice, or a failure when `SANJEH_REQUIRE_BROWSER=1` (CI sets it).
+fn missing(what: &str) {
+    let message = format!(
+        "{what} is not installed; the browser test cannot run \
+         (apt-get install -y chromium chromium-driver)"
+    );
+    assert!(
+        !std::env::var("SANJEH_REQUIRE_BROWSER").is_ok_and(|v| v == "1"),
+        "{message}"
+    );
+    eprintln!("notice: {message}; skipped");
+}
+
+#[tokio::test]
+async fn sign_in_reply_and_see_the_dashboard_change_then_persian() {
+    let Some(chromedriver) = find(&["/usr/bin/chromedriver", "chromedriver"]) else {
+        return missing("chromedriver");
+    };
+    let Some(chromium) = find(&["/usr/bin/chromium", "chromium", "/usr/bin/chromium-browser"])
+    else {
+        return missing("chromium");
+    };
+    let app = TestApp::spawn().await;
+    let (_chromedriver, driver_url) = start_chromedriver(&chromedriver).await;
+
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(&chromium.to_string_lossy()).unwrap();
+    for arg in [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--lang=en-US",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    let driver = WebDriver::new(driver_url, caps)
+        .await
+        .expect("a browser session");
+    let result = run(&driver, &app.base).await;
+    let _ = driver.quit().await;
+    result.expect("the browser walk-through");
+}
+
+async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
+    // Sign in as the admin (who works tickets and reads the dashboard).
+    driver.goto(format!("{base}/signin")).await?;
+    driver.find(By::Id("login")).await?.send_keys("ADM").await?;
+    driver
+        .find(By::Id("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    driver.find(By::Id("signin-submit")).await?.click().await?;
+    let url = driver.current_url().await?;
+    assert!(url.path().starts_with("/tickets"), "signed in, at {url}");
+
+    assert_eq!(solved_count(driver, base).await?, "0");
+
+    // Reply and solve through the ticket page's form.
+    driver.goto(format!("{base}/tickets/{TICKET}")).await?;
+    driver
+        .find(By::Id("reply-body"))
+        .await?
+        .send_keys("Your refund is on its way.")
+        .await?;
+    driver
+        .find(By::Css("#reply-status option[value='solved']"))
+        .await?
+        .click()
+        .await?;
+    driver.find(By::Id("reply-submit")).await?.click().await?;
+    wait_for_text(driver, "#ticket-status", "Solved").await?;
+    assert!(
+        driver
+            .source()
+            .await?
+            .contains("Your refund is on its way.")
+    );
+
+    // The dashboard's solved count follows within moments (the engine's dataset is fed by
+    // the writer's commit hook).
+    let mut solved = String::new();
+    for _ in 0..50 {
+        solved = solved_count(driver, base).await?;
+        if solved == "1" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(solved, "1", "the solved count changed");
+
+    // Switch to Persian with the language picker: right to left, Persian digits, Jalali
+    // dates with the Gregorian date on hover.
+    driver
+        .find(By::Css("select[name='lang'] option[value='fa']"))
+        .await?
+        .click()
+        .await?;
+    driver
+        .find(By::Css("form[action='/preferences/language'] button"))
+        .await?
+        .click()
+        .await?;
+    wait_for_text(driver, "#signout", "خروج").await?;
+    let html = driver.find(By::Tag("html")).await?;
+    assert_eq!(html.attr("dir").await?.as_deref(), Some("rtl"));
+    assert_eq!(html.attr("lang").await?.as_deref(), Some("fa"));
+    assert_eq!(solved_count(driver, base).await?, "۱", "Persian digits");
+    let chart = driver.find(By::Id("daily-chart")).await?;
+    assert_eq!(chart.attr("direction").await?.as_deref(), Some("rtl"));
+    screenshot(driver, "dashboard-fa.png").await?;
+
+    driver.goto(format!("{base}/tickets/{TICKET}")).await?;
+    let time = driver.find(By::Css(".messages time")).await?;
+    let text = time.text().await?;
+    let title = time.attr("title").await?.unwrap_or_default();
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::UTC)
+        .date();
+    let (_, month, _) = sanjeh_ui::i18n::jalali(today).unwrap();
+    let jalali_months = [
+        "فروردین",
+        "اردیبهشت",
+        "خرداد",
+        "تیر",
+        "مرداد",
+        "شهریور",
+        "مهر",
+        "آبان",
+        "آذر",
+        "دی",
+        "بهمن",
+        "اسفند",
+    ];
+    assert!(
+        text.contains(jalali_months[usize::from(month) - 1]),
+        "a Jalali month in {text:?}"
+    );
+    assert!(
+        text.chars().any(|c| ('۰'..='۹').contains(&c)),
+        "Persian digits in {text:?}"
+    );
+    assert!(
+        title.starts_with(&today.to_string()),
+        "Gregorian {title:?} on hover"
+    );
+    screenshot(driver, "ticket-fa.png").await?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! The app over real HTTP for UI tests: the API and the UI on 127.0.0.1:0 against a fresh
+//! SQLite file, reports enabled from the live dataset, with three users (an admin, an agent,
+//! a manager) and one ticket from a customer. Logs are silent unless `TEST_LOG` is set.
+
+#![allow(dead_code)]
+
+use sanjeh_domain::command::NewTicket;
+use sanjeh_domain::event::{AgentProfile, TicketCreated};
+use sanjeh_domain::{Channel, Command, EventBody, Id, Priority};
+use sanjeh_store::{Request, Store, Writer};
+#[allow(unused_imports)]
+pub use sanjeh_testkit::fresh_databases;
+use sanjeh_testkit::{TestDb, fresh_sqlite, open};
+use sanjeh_ui::UiOptions;
+use sanjeh_web::live::{self, SharedDataset};
+use sanjeh_web::{AppState, WebOptions};
+use std::sync::{Arc, Once, RwLock};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const TICKET: &str = "T-100";
+
+pub struct TestApp {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    pub base: String,
+    pub store: Store,
+    stop: Option<oneshot::Sender<()>>,
+    _db: TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter("debug,sqlx=warn,hyper=info")
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+fn agent(id: &str, name: &str, role: &str) -> EventBody {
+    EventBody::AgentProfile(AgentProfile {
+        agent: Id::parse("id", id).unwrap(),
+        name: Some(name.into()),
+        email: None,
+        role: Some(role.into()),
+        groups: None,
+        active: Some(true),
+    })
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(UiOptions::default()).await
+    }
+
+    pub async fn spawn_with(options: UiOptions) -> TestApp {
+        TestApp::spawn_on(fresh_sqlite(), options).await
+    }
+
+    /// The app on `db` (see `sanjeh_testkit::fresh_databases`).
+    pub async fn spawn_on(db: TestDb, options: UiOptions) -> TestApp {
+        init_logs();
+        eprintln!("backend: {}", db.name);
+        let store = open(&db).await;
+        let dataset: SharedDataset = Arc::new(RwLock::new(
+            live::load_dataset(&store).await.expect("dataset"),
+        ));
+        let writer = Writer::start(store.clone(), Some(live::commit_hook(dataset.clone())));
+        writer
+            .submit(
+                Request::Record(vec![
+                    agent("ADM", "Ava Admin", "admin"),
+                    agent("A-1", "Sara", "agent"),
+                    agent("A-2", "Reza", "agent"),
+                    agent("M-1", "Maryam", "manager"),
+                ]),
+                None,
+            )
+            .await
+            .expect("seed agents");
+        for id in ["ADM", "A-1", "A-2", "M-1"] {
+            store.set_password(id, PASSWORD).await.expect("password");
+        }
+        writer
+            .submit(
+                Request::Command(Command::CreateTicket(NewTicket {
+                    created: TicketCreated {
+                        ticket: Id::parse("id", TICKET).unwrap(),
+                        customer: Some(Id::parse("customer", "C-9").unwrap()),
+                        organization: None,
+                        channel: Channel::Email,
+                        priority: Priority::High,
+                        group: None,
+                        subject: Some("Refund for order 42".into()),
+                        tags: vec!["refund".into()],
+                        kind: None,
+                        by: None,
+                    },
+                    body: Some("I was charged twice.".into()),
+                    assignee: Some(Id::parse("agent", "A-1").unwrap()),
+                })),
+                None,
+            )
+            .await
+            .expect("seed ticket");
+        let state = AppState::new(store.clone(), writer, WebOptions::default())
+            .with_reports(dataset, sanjeh_metrics::Targets::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(sanjeh_ui::serve(listener, state, options, async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            backend: db.name,
+            base,
+            store,
+            stop: Some(stop),
+            _db: db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// The value of the first hidden `csrf` field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
