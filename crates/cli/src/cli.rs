@@ -57,6 +57,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Every KPI of the catalogue over a period, against benchmarks and targets.
     Report(ReportArgs),
+    /// SLA: policies, business calendars, a ticket's targets, overdue tickets.
+    #[command(subcommand)]
+    Sla(crate::commands::SlaCommand),
 }
 
 #[derive(Debug, Args)]

@@ -96,6 +96,17 @@ pub enum EventBody {
         organization: Id,
         name: Option<String>,
     },
+    /// The whole ordered set of SLA policies, in effect from the event's instant on (Sanjeh's
+    /// extension). Kept as JSON here; the store validates it with `sanjeh-sla`.
+    SlaPolicies {
+        policies: Value,
+    },
+    /// The business calendars: a default schedule and schedules by group (Sanjeh's
+    /// extension), in effect from the event's instant on. Validated by the store.
+    Calendars {
+        default: Option<Value>,
+        groups: Option<Value>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -281,6 +292,8 @@ impl EventBody {
             EventBody::CustomerProfile(_) => "customer.profile",
             EventBody::GroupProfile { .. } => "group.profile",
             EventBody::OrganizationProfile { .. } => "organization.profile",
+            EventBody::SlaPolicies { .. } => "sla.policies",
+            EventBody::Calendars { .. } => "calendars",
         }
     }
 
@@ -535,6 +548,19 @@ impl Event {
                 queue: f.opt_str("queue")?,
                 reason: f.opt_str("reason")?,
             },
+            "sla.policies" => EventBody::SlaPolicies {
+                policies: match f.take("policies") {
+                    Some(v @ Value::Array(_)) => v,
+                    Some(_) => {
+                        return Err(FieldError::new("policies", "expected a list of policies"));
+                    }
+                    None => return Err(FieldError::new("policies", "required")),
+                },
+            },
+            "calendars" => EventBody::Calendars {
+                default: f.req_object_opt("default")?,
+                groups: f.req_object_opt("groups")?,
+            },
             "customer.profile" => EventBody::CustomerProfile(CustomerProfile {
                 customer: f.req_id("customer")?,
                 name: f.opt_str("name")?,
@@ -771,6 +797,15 @@ impl serde::Serialize for Event {
                 put!("organization", organization);
                 opt!("name", name);
             }
+            EventBody::SlaPolicies { policies } => put!("policies", policies),
+            EventBody::Calendars { default, groups } => {
+                if let Some(v) = default {
+                    put!("default", v);
+                }
+                if let Some(v) = groups {
+                    put!("groups", v);
+                }
+            }
         }
         for (k, v) in &self.extra {
             if !written.contains(&k.as_str()) {
@@ -789,6 +824,14 @@ impl Fields {
         match self.0.remove(k) {
             Some(Value::Null) | None => None,
             Some(v) => Some(v),
+        }
+    }
+
+    fn req_object_opt(&mut self, k: &str) -> Result<Option<Value>, FieldError> {
+        match self.take(k) {
+            None => Ok(None),
+            Some(v @ Value::Object(_)) => Ok(Some(v)),
+            Some(_) => Err(FieldError::new(k, "expected a JSON object")),
         }
     }
 
@@ -1092,5 +1135,33 @@ mod tests {
         .unwrap();
         let EventBody::Cost(c) = e.body else { panic!() };
         assert_eq!(c.amount.to_string(), "0.10");
+    }
+
+    #[test]
+    fn sla_config_events_round_trip_and_name_the_field() {
+        let line = r#"{"type":"sla.policies","at":"2026-01-05T10:00:00Z","policies":[{"id":"p","name":"P","targets":{"normal":{"first_reply":{"minutes":60}}}}]}"#;
+        let e = Event::parse_line(line).unwrap();
+        assert_eq!(e.body.type_name(), "sla.policies");
+        assert_eq!(Event::parse_line(&e.to_line()).unwrap(), e);
+        let line = r#"{"type":"calendars","at":"2026-01-05T10:00:00Z","default":{"time_zone":"UTC","intervals":[]},"groups":{"billing":{"time_zone":"Asia/Tehran","intervals":[]}}}"#;
+        let e = Event::parse_line(line).unwrap();
+        assert_eq!(e.body.type_name(), "calendars");
+        assert_eq!(Event::parse_line(&e.to_line()).unwrap(), e);
+        for (line, field) in [
+            (
+                r#"{"type":"sla.policies","at":"2026-01-05T10:00:00Z"}"#,
+                "policies",
+            ),
+            (
+                r#"{"type":"sla.policies","at":"2026-01-05T10:00:00Z","policies":{}}"#,
+                "policies",
+            ),
+            (
+                r#"{"type":"calendars","at":"2026-01-05T10:00:00Z","groups":[1]}"#,
+                "groups",
+            ),
+        ] {
+            assert_eq!(Event::parse_line(line).unwrap_err().field, field, "{line}");
+        }
     }
 }

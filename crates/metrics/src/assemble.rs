@@ -4,9 +4,7 @@
 use crate::dataset::Dataset;
 use crate::engine::{Plan, compute, millis};
 use crate::kpi::{self, Family};
-use crate::output::{
-    Change, Grouping, Names, Ordered, PeriodInfo, Previous, Report, Row, Unavailable,
-};
+use crate::output::{Change, Grouping, Names, Ordered, PeriodInfo, Previous, Report, Row};
 use crate::period::{DurationClock, Period};
 use crate::request::{Dimension, ReportRequest};
 use crate::slicing::Keyer;
@@ -40,15 +38,22 @@ pub fn report<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) ->
         &req.rank_weights,
     );
 
-    let mut notes = vec![
-        "overdue_backlog needs SLA policies, which are not recorded yet".to_owned(),
-        "business-time durations need schedules, which are not recorded yet; durations are in calendar time".to_owned(),
-    ];
+    let mut notes = Vec::new();
+    if ds.sla.is_empty() {
+        notes.push(
+            "no SLA outcomes were fed: overdue_backlog is 0 and sla_achievement_rate is null"
+                .to_owned(),
+        );
+    }
+    if req.calendars.is_none() {
+        notes.push(
+            "no business calendars in the request: durations are in calendar time only".to_owned(),
+        );
+    }
     if c.totals.backlog.is_some_and(|b| b.inferred > 0) {
         notes.push("some reopen instants are not recorded: those tickets are taken as reopened right after their solve (backlog.inferred)".to_owned());
     }
     let mut totals = std::mem::take(&mut c.totals);
-    totals.overdue_backlog = Some(unavailable());
     totals.top_agents = Some(top);
     totals.apply_bands(&req.targets, None);
 
@@ -139,13 +144,6 @@ pub fn report<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) ->
         thresholds,
         names,
         notes,
-    }
-}
-
-fn unavailable() -> Unavailable {
-    Unavailable {
-        value: None,
-        note: "needs SLA policies (deadlines per priority), not recorded yet",
     }
 }
 

@@ -105,7 +105,12 @@ pub fn natural_direction(kpi: &str) -> Option<Better> {
     use Better::*;
     Some(match kpi {
         "first_reply_time"
+        | "first_reply_time_business"
         | "reply_time"
+        | "reply_time_business"
+        | "first_resolution_time_business"
+        | "full_resolution_time_business"
+        | "speed_of_answer_business"
         | "first_resolution_time"
         | "full_resolution_time"
         | "handle_time"
@@ -135,6 +140,7 @@ pub fn natural_direction(kpi: &str) -> Option<Better> {
         | "learning_rate"
         | "retention_rate"
         | "support_roi"
+        | "sla_achievement_rate"
         | "solved_tickets" => Higher,
         _ => return None,
     })

@@ -2,7 +2,9 @@
 //!
 //! The store calls [`Dataset::upsert_ticket`] after every change of a ticket and appends what
 //! the change derived ([`Dataset::add_reply`], [`Dataset::add_solve`], [`Dataset::add_reopen`],
-//! [`Dataset::add_agent_activity`]); every other event goes to [`Dataset::add_event`]. Inputs
+//! [`Dataset::add_agent_activity`]); every other event goes to [`Dataset::add_event`]. SLA
+//! outcomes are replaced per ticket with [`Dataset::set_sla_outcomes`] and
+//! [`Dataset::set_sla_statuses`]. Inputs
 //! may arrive in any order: a reply may name a ticket not upserted yet, a call may end before
 //! it is queued. Derived items are append-only and are not deduplicated, so each must be added
 //! once.
@@ -12,6 +14,7 @@ use crate::table::activity::{AgentTimeline, LearningIndex, ReplyTable, SolveTabl
 use crate::table::events::{
     self, CostEntry, CostPeriod, EventTables, NewAnswer, OpportunityEntry, cost_category,
 };
+use crate::table::sla::SlaTable;
 use crate::table::tickets::TicketTable;
 use hashbrown::HashMap;
 use sanjeh_domain::event::{Event, EventBody, OpportunityStatus};
@@ -31,6 +34,8 @@ pub struct Dataset {
     /// Reopen instants of reopened tickets, sorted (rare, so kept aside).
     pub(crate) reopen_times: HashMap<u32, Vec<i64>>,
     pub(crate) events: EventTables,
+    /// SLA outcomes per ticket (ended runs and current target states).
+    pub(crate) sla: SlaTable,
 }
 
 /// Sizes of a dataset, for logs and benchmarks.
@@ -122,6 +127,23 @@ impl Dataset {
         let list = self.reopen_times.entry(row).or_default();
         let i = list.partition_point(|&x| x <= at);
         list.insert(i, at);
+    }
+
+    /// Replaces the ended SLA runs of `ticket` (every run of every target, as
+    /// [`sanjeh_sla::TicketSla`] reports them): the data points of `sla_achievement_rate`, and
+    /// the breaches of the past for `overdue_backlog`. Call on load and after every change of
+    /// the ticket's SLA, with all of its runs (an empty slice forgets them).
+    pub fn set_sla_outcomes(&mut self, ticket: &Id, finished: &[sanjeh_sla::Finished]) {
+        let row = self.ticket_row(ticket);
+        self.sla.set_finished(row, finished);
+    }
+
+    /// Replaces the current SLA target states of `ticket` (running, paused, achieved or
+    /// breached, with their due and breach instants): what `overdue_backlog` reads for targets
+    /// still running. Call on load and after every change, with all of them.
+    pub fn set_sla_statuses(&mut self, ticket: &Id, statuses: &[sanjeh_sla::MetricStatus]) {
+        let row = self.ticket_row(ticket);
+        self.sla.set_statuses(row, statuses);
     }
 
     /// Records one agent action (reply, note, status change…) at `at` ms, for work sessions.
@@ -261,7 +283,9 @@ impl Dataset {
             | EventBody::TicketStatus { .. }
             | EventBody::TicketAssigned { .. }
             | EventBody::TicketUpdated(_)
-            | EventBody::TicketMerged { .. } => {}
+            | EventBody::TicketMerged { .. }
+            | EventBody::SlaPolicies { .. }
+            | EventBody::Calendars { .. } => {}
         }
     }
 
@@ -291,6 +315,7 @@ impl Dataset {
             t.solves.shrink_to_fit();
         }
         self.events.shrink_to_fit();
+        self.sla.shrink_to_fit();
         let n = &mut self.names;
         for i in [
             &mut n.tickets,

@@ -10,7 +10,7 @@ use crate::dataset::Dataset;
 use crate::history::History;
 use crate::kpi::{self, Family};
 use crate::output::Kpis;
-use crate::period::{DurationClock, Period};
+use crate::period::{BusinessClocks, DurationClock, Period};
 use crate::request::{Dimension, ReportRequest};
 use crate::slicing::{Cardinalities, Key, Keyer};
 use jiff::Timestamp;
@@ -29,6 +29,9 @@ pub struct Ctx<'a, C> {
     /// Whether this is the report's own period (not the previous one): some costly,
     /// point-in-time KPIs (customer health) are only computed for it.
     pub main: bool,
+    /// Per-group business calendars, when the request has calendars: the families then also
+    /// measure every end-point duration in business time.
+    pub business: Option<&'a BusinessClocks<'a>>,
 }
 
 /// One family's cells per scope: `out[s]` belongs to `scopes[s]`.
@@ -83,6 +86,7 @@ pub fn compute<C: DurationClock>(
         .collect();
     let history = History::build(ds);
     let now = millis(req.now);
+    let business = business_clocks(ds, req);
     let main = Ctx {
         ds,
         req,
@@ -91,6 +95,7 @@ pub fn compute<C: DurationClock>(
         history: &history,
         now,
         main: true,
+        business: business.as_ref(),
     };
     let prev = Ctx {
         period: period.previous(),
@@ -233,6 +238,32 @@ pub fn compute<C: DurationClock>(
     }
 }
 
+/// The request's calendars resolved for the dataset's groups and tabulated over the report's
+/// periods (from 30 days before the earliest one), once per report.
+pub fn business_clocks<'a>(ds: &Dataset, req: &'a ReportRequest) -> Option<BusinessClocks<'a>> {
+    let cals = req.calendars.as_deref()?;
+    let groups = &ds.names.groups;
+    let period = Period {
+        from: millis(req.from),
+        to: millis(req.to).max(millis(req.from)),
+    };
+    let from = if req.compare_previous {
+        period.previous().from
+    } else {
+        period.from
+    };
+    let range = Period {
+        from: from.saturating_sub(30 * crate::period::DAY_MS),
+        to: period.to,
+    };
+    Some(BusinessClocks::new(
+        cals,
+        groups.len(),
+        |g| groups.label(g),
+        range,
+    ))
+}
+
 /// For benchmarks: the best of `reps` single-threaded runs of each family over the report's
 /// groupings, in milliseconds.
 pub fn family_timings<C: DurationClock>(
@@ -260,6 +291,7 @@ pub fn family_timings<C: DurationClock>(
     let t = std::time::Instant::now();
     let history = History::build(ds);
     let mut out = vec![("history".to_owned(), t.elapsed().as_secs_f64() * 1000.0)];
+    let business = business_clocks(ds, req);
     let ctx = Ctx {
         ds,
         req,
@@ -268,6 +300,7 @@ pub fn family_timings<C: DurationClock>(
         history: &history,
         now: millis(req.now),
         main: true,
+        business: business.as_ref(),
     };
     for f in Family::ALL {
         let mut scopes = vec![None];

@@ -12,9 +12,13 @@ use std::collections::BTreeMap;
 /// Every KPI id a report can carry, in catalogue order (targets are validated against it).
 pub const KPI_IDS: &[&str] = &[
     "first_reply_time",
+    "first_reply_time_business",
     "reply_time",
+    "reply_time_business",
     "first_resolution_time",
+    "first_resolution_time_business",
     "full_resolution_time",
+    "full_resolution_time_business",
     "handle_time",
     "handle_time_tickets",
     "handle_time_calls",
@@ -23,6 +27,7 @@ pub const KPI_IDS: &[&str] = &[
     "solved_tickets",
     "backlog",
     "overdue_backlog",
+    "sla_achievement_rate",
     "resolution_rate",
     "reopen_rate",
     "fcr_rate",
@@ -34,6 +39,7 @@ pub const KPI_IDS: &[&str] = &[
     "helpful_rate",
     "abandonment_rate",
     "speed_of_answer",
+    "speed_of_answer_business",
     "service_level",
     "page_views",
     "self_service_ratio",
@@ -171,6 +177,43 @@ impl Backlog {
         a.from_1d_to_7d += b.from_1d_to_7d;
         a.from_7d_to_30d += b.from_7d_to_30d;
         a.over_30d += b.over_30d;
+    }
+}
+
+/// A share without a band (the parts of a breakdown).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Share {
+    pub value: Option<f64>,
+    pub num: u64,
+    pub den: u64,
+}
+
+impl Share {
+    pub fn new(num: u64, den: u64) -> Share {
+        Share {
+            value: (den > 0).then(|| num as f64 / den as f64),
+            num,
+            den,
+        }
+    }
+}
+
+/// SLA runs achieved / SLA runs ended, overall (`value`, `num`, `den`, `band`), per target
+/// metric (`first_reply`, `next_reply`, `periodic_update`, `resolution`) and per policy id.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct SlaAchievement {
+    #[serde(flatten)]
+    pub rate: Rate,
+    pub by_metric: BTreeMap<&'static str, Share>,
+    pub by_policy: BTreeMap<String, Share>,
+}
+
+impl Headline for SlaAchievement {
+    fn headline(&self) -> Option<f64> {
+        self.rate.value
+    }
+    fn set_band(&mut self, band: Option<Band>) {
+        self.rate.band = band;
     }
 }
 
@@ -353,9 +396,13 @@ macro_rules! kpis {
 
 kpis! {
     first_reply_time: Duration,
+    first_reply_time_business: Duration,
     reply_time: Duration,
+    reply_time_business: Duration,
     first_resolution_time: Duration,
+    first_resolution_time_business: Duration,
     full_resolution_time: Duration,
+    full_resolution_time_business: Duration,
     handle_time: Duration,
     handle_time_tickets: Duration,
     handle_time_calls: Duration,
@@ -363,7 +410,8 @@ kpis! {
     ticket_volume: Count,
     solved_tickets: Count,
     backlog: Backlog,
-    overdue_backlog: Unavailable,
+    overdue_backlog: Backlog,
+    sla_achievement_rate: SlaAchievement,
     resolution_rate: Rate,
     reopen_rate: Rate,
     fcr_rate: Rate,
@@ -375,6 +423,7 @@ kpis! {
     helpful_rate: Rate,
     abandonment_rate: Abandonment,
     speed_of_answer: Duration,
+    speed_of_answer_business: Duration,
     service_level: Rate,
     page_views: Count,
     self_service_ratio: Rate,
@@ -451,9 +500,13 @@ impl Kpis {
         }
         visit!(
             first_reply_time,
+            first_reply_time_business,
             reply_time,
+            reply_time_business,
             first_resolution_time,
+            first_resolution_time_business,
             full_resolution_time,
+            full_resolution_time_business,
             handle_time,
             handle_time_tickets,
             handle_time_calls,
@@ -461,6 +514,8 @@ impl Kpis {
             ticket_volume,
             solved_tickets,
             backlog,
+            overdue_backlog,
+            sla_achievement_rate,
             resolution_rate,
             reopen_rate,
             fcr_rate,
@@ -472,6 +527,7 @@ impl Kpis {
             helpful_rate,
             abandonment_rate,
             speed_of_answer,
+            speed_of_answer_business,
             service_level,
             page_views,
             self_service_ratio,

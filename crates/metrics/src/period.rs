@@ -4,13 +4,15 @@ use crate::request::Dimension;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
+use sanjeh_calendar::{BusinessCalendar, Calendars};
 
 /// Milliseconds in a (24-hour) day: for windows counted in days, such as repeat contacts.
 pub const DAY_MS: i64 = 86_400_000;
 
-/// How long an interval lasts for a duration KPI. Calendar time is plain subtraction; a
-/// business-time clock (a schedule's work week, hours and holidays) plugs in here without the
-/// KPIs changing. Only end-point durations go through the clock (first reply, reply, first
+/// How long an interval lasts for a duration KPI. Calendar time is plain subtraction; another
+/// clock can replace it for every KPI at once ([`crate::report_with_clock`]). Business time
+/// per ticket (each group's schedule) is not a clock but [`BusinessClocks`], which adds the
+/// `*_business` variants next to the calendar KPIs when the request has calendars. Only end-point durations go through the clock (first reply, reply, first
 /// and full resolution, speed of answer): handle and requester wait time are accumulated per
 /// status by the domain, so their business-time variants must be accumulated there too.
 pub trait DurationClock: Sync {
@@ -26,6 +28,171 @@ impl DurationClock for CalendarClock {
     #[inline]
     fn elapsed(&self, start: i64, end: i64) -> i64 {
         end.saturating_sub(start).max(0)
+    }
+}
+
+/// Business time per ticket: each group's calendar (else the default), resolved once per
+/// report into a dense table indexed by the interned group id, so measuring an item is one
+/// array read and a lookup in that calendar's [`SlotTable`], with no hashing.
+pub struct BusinessClocks<'a> {
+    /// `by_group[g]` indexes `tables` for group `g` (slot 0, no group: the default).
+    by_group: Vec<u32>,
+    /// One table per distinct calendar in use (`tables[0]` is the default's).
+    tables: Vec<SlotTable<'a>>,
+}
+
+impl<'a> BusinessClocks<'a> {
+    /// Resolves the calendar of every interned group `0..groups` (`label(g)` names group `g`),
+    /// and tabulates each distinct calendar over `range` (ms).
+    pub fn new<'n>(
+        calendars: &'a Calendars,
+        groups: usize,
+        label: impl Fn(u32) -> Option<&'n str>,
+        range: Period,
+    ) -> BusinessClocks<'a> {
+        let default = calendars.default_calendar();
+        let mut distinct: Vec<&'a BusinessCalendar> = vec![default];
+        let by_group = (0..groups.max(1) as u32)
+            .map(|g| {
+                let cal = calendars.for_group(label(g));
+                match distinct.iter().position(|c| std::ptr::eq(*c, cal)) {
+                    Some(i) => i as u32,
+                    None => {
+                        distinct.push(cal);
+                        distinct.len() as u32 - 1
+                    }
+                }
+            })
+            .collect();
+        BusinessClocks {
+            by_group,
+            tables: distinct
+                .into_iter()
+                .map(|c| SlotTable::new(c, range))
+                .collect(),
+        }
+    }
+
+    /// The business clock of group `group` (an unknown id gets the default).
+    #[inline]
+    pub fn calendar(&self, group: u32) -> &SlotTable<'a> {
+        let i = self.by_group.get(group as usize).copied().unwrap_or(0);
+        &self.tables[i as usize]
+    }
+
+    /// Business milliseconds from `start` to `end` in `group`'s calendar (never negative).
+    #[inline]
+    pub fn elapsed(&self, group: u32, start: i64, end: i64) -> i64 {
+        self.calendar(group).elapsed(start, end)
+    }
+}
+
+/// Slots of a [`SlotTable`]: 15 minutes, so slot bounds fall on every zone's offset from UTC
+/// and on schedules' quarter hours.
+const SLOT_MS: i64 = 15 * 60_000;
+
+/// One calendar's business time tabulated over a range, per 15-minute slot: the business
+/// milliseconds before each slot. A slot wholly open or wholly closed answers an instant
+/// inside it by arithmetic; only a slot the schedule opens or closes in (or an instant outside
+/// the range) asks the calendar. Answers are exactly the calendar's.
+pub struct SlotTable<'a> {
+    cal: &'a BusinessCalendar,
+    /// First slot's start (ms).
+    base: i64,
+    /// `cum[k]`: business ms from `base` to the start of slot `k` (`cum.len()` = slots + 1).
+    cum: Vec<i64>,
+}
+
+impl<'a> SlotTable<'a> {
+    pub fn new(cal: &'a BusinessCalendar, range: Period) -> SlotTable<'a> {
+        let base = range.from.div_euclid(SLOT_MS) * SLOT_MS;
+        let slots = (range.to.saturating_sub(base)).max(0).div_euclid(SLOT_MS) + 1;
+        // A year is 35 040 slots; a range of more than ten years is not tabulated.
+        if slots > 10 * 35_136 {
+            return SlotTable {
+                cal,
+                base,
+                cum: Vec::new(),
+            };
+        }
+        let mut inc = vec![0i64; slots as usize];
+        fill(cal, base, &mut inc, 0);
+        let mut cum = Vec::with_capacity(inc.len() + 1);
+        let mut acc = 0;
+        cum.push(0);
+        for d in inc {
+            acc += d;
+            cum.push(acc);
+        }
+        SlotTable { cal, base, cum }
+    }
+
+    /// Business ms from `base` to `t`, when `t` is in the range.
+    #[inline]
+    fn before(&self, t: i64) -> Option<i64> {
+        let off = t.checked_sub(self.base)?;
+        if off < 0 {
+            return None;
+        }
+        let k = (off / SLOT_MS) as usize;
+        let (&lo, &hi) = (self.cum.get(k)?, self.cum.get(k + 1)?);
+        let into = off - k as i64 * SLOT_MS;
+        Some(match hi - lo {
+            0 => lo,
+            SLOT_MS => lo + into,
+            _ => lo + business_ms(self.cal, t - into, t),
+        })
+    }
+
+    /// Business milliseconds from `start` to `end` (0 when `end <= start`).
+    #[inline]
+    pub fn elapsed(&self, start: i64, end: i64) -> i64 {
+        if end <= start {
+            return 0;
+        }
+        match (self.before(start), self.before(end)) {
+            (Some(a), Some(b)) => b - a,
+            _ => business_ms(self.cal, start, end),
+        }
+    }
+}
+
+/// Fills `inc[i]` with the business ms of slot `first + i`, splitting in halves until a part
+/// is wholly open, wholly closed or one slot: a few calendar questions per schedule change
+/// rather than one per slot.
+fn fill(cal: &BusinessCalendar, base: i64, inc: &mut [i64], first: usize) {
+    let n = inc.len() as i64;
+    let from = base + first as i64 * SLOT_MS;
+    let total = business_ms(cal, from, from + n * SLOT_MS);
+    if total == 0 {
+        return;
+    }
+    if total == n * SLOT_MS {
+        inc.fill(SLOT_MS);
+        return;
+    }
+    if n == 1 {
+        inc[0] = total;
+        return;
+    }
+    let mid = inc.len() / 2;
+    let (a, b) = inc.split_at_mut(mid);
+    fill(cal, base, a, first);
+    fill(cal, base, b, first + mid);
+}
+
+/// Business milliseconds from `start` to `end` in `cal` (0 when `end <= start`).
+#[inline]
+pub fn business_ms(cal: &BusinessCalendar, start: i64, end: i64) -> i64 {
+    if end <= start {
+        return 0;
+    }
+    match (
+        Timestamp::from_millisecond(start),
+        Timestamp::from_millisecond(end),
+    ) {
+        (Ok(a), Ok(b)) => cal.business_millis_between(a, b).max(0),
+        _ => 0,
     }
 }
 
@@ -235,6 +402,36 @@ mod tests {
         assert_eq!(d.labels, ["2026-03-07", "2026-03-08", "2026-03-09"]);
         // The DST day is 23 hours long.
         assert_eq!(d.ends[1] - d.starts[1], 23 * 3_600_000);
+    }
+
+    /// The slot table answers exactly what the calendar answers, inside its range and out,
+    /// for schedules whose changes fall inside slots (Tehran's +03:30, a 08:10 opening).
+    #[test]
+    fn slot_tables_answer_exactly_what_the_calendar_answers() {
+        use sanjeh_calendar::{BusinessCalendar, Schedule, Weekday};
+        let odd = Schedule::weekly("Asia/Kathmandu", &Weekday::ALL[..5], "08:10", "17:55");
+        for schedule in [Schedule::iran_office(), odd, Schedule::always_open("UTC")] {
+            let cal = BusinessCalendar::new(schedule).unwrap();
+            let range = Period {
+                from: ms("2026-01-01T00:00:00Z"),
+                to: ms("2026-03-01T00:00:00Z"),
+            };
+            let table = SlotTable::new(&cal, range);
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            for _ in 0..20_000 {
+                // Instants from 10 days before the range to 10 days after, to the millisecond.
+                let span = (range.to - range.from + 20 * DAY_MS) as u64;
+                let a = range.from - 10 * DAY_MS + (next() % span) as i64;
+                let b = a + (next() % (12 * DAY_MS as u64)) as i64 - DAY_MS;
+                assert_eq!(table.elapsed(a, b), business_ms(&cal, a, b), "{a} {b}");
+            }
+        }
     }
 
     #[test]

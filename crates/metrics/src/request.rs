@@ -4,9 +4,11 @@ use crate::bands::Targets;
 use jiff::Timestamp;
 use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
+use sanjeh_calendar::Calendars;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// A dimension a report can be grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -145,6 +147,10 @@ pub struct ReportRequest {
     pub health_lookback_days: i64,
     /// How many of the least healthy customers a report lists.
     pub health_limit: usize,
+    /// Business schedules (the default and per-group calendars). When set, the report also
+    /// carries the business-time variant of every end-point duration KPI
+    /// (`first_reply_time_business`…), each item measured with its ticket's group calendar.
+    pub calendars: Option<Arc<Calendars>>,
 }
 
 impl ReportRequest {
@@ -164,6 +170,7 @@ impl ReportRequest {
             rank_weights: RankWeights::default(),
             health_lookback_days: 90,
             health_limit: 20,
+            calendars: None,
         }
     }
 

@@ -681,6 +681,311 @@ fn empty_periods_have_null_values_not_zeros() {
         &json!({"value": null, "num": 0, "den": 0, "band": null}),
         "csat",
     );
-    assert_subset(&k["overdue_backlog"], &json!({"value": null}), "overdue");
+    // No SLA outcomes fed: nothing is overdue and no run ended.
+    assert_subset(&k["overdue_backlog"], &json!({"value": 0}), "overdue");
+    assert_subset(
+        &k["sla_achievement_rate"],
+        &json!({"value": null, "num": 0, "den": 0, "by_metric": {}, "by_policy": {}}),
+        "sla",
+    );
+    // No calendars in the request: no business variants.
+    assert!(k.get("first_reply_time_business").is_none());
     assert_subset(&k["ticket_volume"], &json!({"value": 0}), "volume");
+}
+
+/// Calendars for the business-time fixtures: the default is Monday–Friday 09:00–17:00 UTC;
+/// group `night` is open around the clock; group `day` has no calendar of its own (default).
+fn calendars() -> std::sync::Arc<sanjeh_calendar::Calendars> {
+    use sanjeh_calendar::{BusinessCalendar, Calendars, Schedule};
+    let mut c = Calendars::new(BusinessCalendar::new(Schedule::default()).unwrap());
+    c.insert_group(
+        "night",
+        BusinessCalendar::new(Schedule::always_open("UTC")).unwrap(),
+    );
+    std::sync::Arc::new(c)
+}
+
+/// 2026-01-10 is a Saturday, 2026-01-12 a Monday.
+/// G1 (night, open 24/7): created Sat 10:00, replied 11:00, solved 12:00 → 3600 s, 7200 s.
+/// G2 (no group, default): the same on Saturday → 0 s, 0 s (outside hours counts nothing).
+/// G3 (day → default): created Mon 16:00, replied Tue 09:30 (1 h + 30 min = 5400 s), solved Tue
+/// 10:00 (1 h + 1 h = 7200 s); its customer's follow-up Tue 09:40 waits 20 min to a reply at
+/// 10:00 (1200 s in both clocks, all within hours).
+/// A call queued in queue `night` on Saturday 10:00 and answered at 10:00:30 → 30 s; one in
+/// queue `support` (default calendar) on Saturday → 0 s.
+const BUSINESS: &str = r#"
+{"type":"ticket.created","at":"2026-01-10T10:00:00Z","ticket":"G1","customer":"C1","group":"night","channel":"chat"}
+{"type":"ticket.message","at":"2026-01-10T11:00:00Z","ticket":"G1","author":"agent:A","public":true}
+{"type":"ticket.status","at":"2026-01-10T12:00:00Z","ticket":"G1","status":"solved","by":"agent:A"}
+{"type":"ticket.created","at":"2026-01-10T10:00:00Z","ticket":"G2","customer":"C2","channel":"email"}
+{"type":"ticket.message","at":"2026-01-10T11:00:00Z","ticket":"G2","author":"agent:A","public":true}
+{"type":"ticket.status","at":"2026-01-10T12:00:00Z","ticket":"G2","status":"solved","by":"agent:A"}
+{"type":"ticket.created","at":"2026-01-12T16:00:00Z","ticket":"G3","customer":"C3","group":"day","channel":"email"}
+{"type":"ticket.message","at":"2026-01-13T09:30:00Z","ticket":"G3","author":"agent:B","public":true}
+{"type":"ticket.message","at":"2026-01-13T09:40:00Z","ticket":"G3","author":"customer:C3","public":true}
+{"type":"ticket.message","at":"2026-01-13T10:00:00Z","ticket":"G3","author":"agent:B","public":true}
+{"type":"ticket.status","at":"2026-01-13T10:00:00Z","ticket":"G3","status":"solved","by":"agent:B"}
+{"type":"call.queued","at":"2026-01-10T10:00:00Z","call":"X1","queue":"night"}
+{"type":"call.answered","at":"2026-01-10T10:00:30Z","call":"X1","agent":"A"}
+{"type":"call.ended","at":"2026-01-10T10:05:00Z","call":"X1"}
+{"type":"call.queued","at":"2026-01-10T10:00:00Z","call":"X2","queue":"support"}
+{"type":"call.answered","at":"2026-01-10T10:00:30Z","call":"X2","agent":"A"}
+{"type":"call.ended","at":"2026-01-10T10:05:00Z","call":"X2"}
+"#;
+
+#[test]
+fn business_time_uses_each_tickets_group_calendar() {
+    let ds = dataset(BUSINESS);
+    let mut req = request(JAN.0, JAN.1);
+    req.calendars = Some(calendars());
+    by(&mut req, &["group"]);
+    let (_, v) = run(&ds, &req);
+    let k = &v["kpis"];
+    // First reply: 3600, 0, 5400 → mean 3000, median 3600, p90 at rank 1.8: 3600 + 0.8 × 1800.
+    assert_subset(
+        &k["first_reply_time_business"],
+        &json!({"mean_s": 3000.0, "median_s": 3600.0, "p90_s": 5040.0, "n": 3, "excluded": 0}),
+        "frt_b",
+    );
+    // Reply time: the three first replies and G3's follow-up (1200): 0, 1200, 3600, 5400.
+    assert_subset(
+        &k["reply_time_business"],
+        &json!({"mean_s": 2550.0, "n": 4}),
+        "reply_b",
+    );
+    // Resolution: 7200, 0, 7200.
+    assert_subset(
+        &k["full_resolution_time_business"],
+        &json!({"mean_s": 4800.0, "median_s": 7200.0, "n": 3}),
+        "full_b",
+    );
+    assert_subset(
+        &k["first_resolution_time_business"],
+        &json!({"mean_s": 4800.0, "n": 3}),
+        "first_res_b",
+    );
+    // Calls: 30 s in the night queue, 0 in the default calendar on a Saturday.
+    assert_subset(
+        &k["speed_of_answer_business"],
+        &json!({"mean_s": 15.0, "n": 2}),
+        "soa_b",
+    );
+    assert_subset(
+        &k["speed_of_answer"],
+        &json!({"mean_s": 30.0, "n": 2}),
+        "soa",
+    );
+    // Rows by group, sorted by label with none last: day, night, support (calls), none.
+    assert_subset(
+        &v["by"][0]["rows"],
+        &json!([
+            {"key": {"group": "day"}, "kpis": {"first_reply_time_business": {"mean_s": 5400.0},
+                "full_resolution_time_business": {"mean_s": 7200.0}, "first_reply_time": {"mean_s": 63000.0}}},
+            {"key": {"group": "night"}, "kpis": {"first_reply_time_business": {"mean_s": 3600.0},
+                "speed_of_answer_business": {"mean_s": 30.0}}},
+            {"key": {"group": "support"}, "kpis": {"speed_of_answer_business": {"mean_s": 0.0},
+                "first_reply_time_business": {"n": 0}}},
+            {"key": {"group": null}, "kpis": {"first_reply_time_business": {"mean_s": 0.0, "n": 1},
+                "first_reply_time": {"mean_s": 3600.0}}}
+        ]),
+        "rows",
+    );
+}
+
+/// Iran's office schedule (Saturday–Wednesday 08:00–16:00, Thursday 08:00–13:00, Tehran,
+/// +03:30): a ticket created on Thursday 8 January 2026 at 12:00 Tehran (08:30Z) and replied on
+/// Saturday 10 January at 08:30 Tehran (05:00Z) waited 1 h on Thursday, nothing on Friday and
+/// 30 min on Saturday: 5400 business seconds, against 44.5 calendar hours.
+#[test]
+fn business_time_in_tehrans_office_hours() {
+    use sanjeh_calendar::{BusinessCalendar, Calendars, Schedule};
+    let lines = r#"
+{"type":"ticket.created","at":"2026-01-08T08:30:00Z","ticket":"IR1","customer":"C1"}
+{"type":"ticket.message","at":"2026-01-10T05:00:00Z","ticket":"IR1","author":"agent:A","public":true}
+"#;
+    let ds = dataset(lines);
+    let mut req = request(JAN.0, JAN.1);
+    req.calendars = Some(std::sync::Arc::new(Calendars::new(
+        BusinessCalendar::new(Schedule::iran_office()).unwrap(),
+    )));
+    let (_, v) = run(&ds, &req);
+    assert_subset(
+        &v["kpis"]["first_reply_time_business"],
+        &json!({"mean_s": 5400.0, "n": 1}),
+        "frt_b",
+    );
+    assert_subset(
+        &v["kpis"]["first_reply_time"],
+        &json!({"mean_s": 160200.0, "n": 1}),
+        "frt",
+    );
+}
+
+/// Outcomes are replaced per ticket: the second feed of S1 (one kept run instead of a breached
+/// and a kept one) is what counts. Runs file under the assignee at their end.
+#[test]
+fn sla_outcomes_replace_a_tickets_previous_ones_and_file_under_the_assignee() {
+    use sanjeh_sla::{Finished, Hours, Metric, Target};
+    let lines = r#"
+{"type":"ticket.created","at":"2026-01-05T09:00:00Z","ticket":"S1","customer":"C1"}
+{"type":"ticket.assigned","at":"2026-01-05T09:01:00Z","ticket":"S1","agent":"A"}
+{"type":"ticket.created","at":"2026-01-05T09:00:00Z","ticket":"S2","customer":"C2"}
+{"type":"ticket.assigned","at":"2026-01-05T09:01:00Z","ticket":"S2","agent":"B"}
+"#;
+    let mut ds = dataset(lines);
+    let t = |s: &str| ts(s).as_millisecond();
+    let run_of = |metric, policy: &str, ended: &str, breached: Option<&str>| Finished {
+        metric,
+        policy: policy.to_owned(),
+        target: Target {
+            minutes: 60,
+            hours: Hours::Business,
+        },
+        started_at: t("2026-01-05T09:00:00Z"),
+        ended_at: t(ended),
+        breached_at: breached.map(t),
+        counted_ms: 0,
+    };
+    let id = |s: &str| sanjeh_domain::Id::parse("ticket", s).unwrap();
+    ds.set_sla_outcomes(
+        &id("S1"),
+        &[
+            run_of(
+                Metric::FirstReply,
+                "p1",
+                "2026-01-05T11:00:00Z",
+                Some("2026-01-05T10:00:00Z"),
+            ),
+            run_of(Metric::Resolution, "p1", "2026-01-06T09:00:00Z", None),
+        ],
+    );
+    ds.set_sla_outcomes(
+        &id("S1"),
+        &[run_of(
+            Metric::FirstReply,
+            "p1",
+            "2026-01-05T09:30:00Z",
+            None,
+        )],
+    );
+    ds.set_sla_outcomes(
+        &id("S2"),
+        &[
+            run_of(
+                Metric::PeriodicUpdate,
+                "p2",
+                "2026-01-07T09:00:00Z",
+                Some("2026-01-06T09:00:00Z"),
+            ),
+            // Ended before the period: not counted.
+            run_of(Metric::NextReply, "p2", "2025-12-31T23:59:59Z", None),
+        ],
+    );
+    let mut req = request(JAN.0, JAN.1);
+    by(&mut req, &["agent"]);
+    let (_, v) = run(&ds, &req);
+    assert_subset(
+        &v["kpis"]["sla_achievement_rate"],
+        &json!({"value": 0.5, "num": 1, "den": 2,
+            "by_metric": {"first_reply": {"num": 1, "den": 1}, "periodic_update": {"num": 0, "den": 1}},
+            "by_policy": {"p1": {"value": 1.0}, "p2": {"value": 0.0}}}),
+        "sla",
+    );
+    assert_subset(
+        &v["by"][0]["rows"],
+        &json!([
+            {"key": {"agent": "A"}, "kpis": {"sla_achievement_rate": {"value": 1.0, "den": 1}}},
+            {"key": {"agent": "B"}, "kpis": {"sla_achievement_rate": {"value": 0.0, "den": 1}}}
+        ]),
+        "rows",
+    );
+    // Forgetting a ticket's outcomes (an empty slice) removes them.
+    ds.set_sla_outcomes(&id("S2"), &[]);
+    let (_, v) = run(&ds, &request(JAN.0, JAN.1));
+    assert_subset(
+        &v["kpis"]["sla_achievement_rate"],
+        &json!({"value": 1.0, "num": 1, "den": 1}),
+        "sla after",
+    );
+}
+
+/// Overdue backlog at the end of each week: V1 (high) is breached on Wednesday 7 January and
+/// solved on Tuesday 13 January; V2 (low) has a running target due on Friday 16 January. Weeks
+/// start on Monday: the week of 5 January ends with V1 overdue; the week of 12 January ends with
+/// V2 overdue (V1 solved); the partial week of 26 January still has V2 (its age: 26 days).
+#[test]
+fn overdue_backlog_is_as_of_the_end_of_each_bucket() {
+    use sanjeh_sla::{Finished, Hours, Metric, MetricStatus, State, Target};
+    let lines = r#"
+{"type":"ticket.created","at":"2026-01-06T09:00:00Z","ticket":"V1","customer":"C1","priority":"high"}
+{"type":"ticket.status","at":"2026-01-13T09:00:00Z","ticket":"V1","status":"solved","by":"agent:A"}
+{"type":"ticket.created","at":"2026-01-06T09:00:00Z","ticket":"V2","customer":"C2","priority":"low"}
+"#;
+    let mut ds = dataset(lines);
+    let t = |s: &str| ts(s).as_millisecond();
+    let target = Target {
+        minutes: 60,
+        hours: Hours::Calendar,
+    };
+    let id = |s: &str| sanjeh_domain::Id::parse("ticket", s).unwrap();
+    ds.set_sla_outcomes(
+        &id("V1"),
+        &[Finished {
+            metric: Metric::Resolution,
+            policy: "p".into(),
+            target,
+            started_at: t("2026-01-06T09:00:00Z"),
+            ended_at: t("2026-01-13T09:00:00Z"),
+            breached_at: Some(t("2026-01-07T09:00:00Z")),
+            counted_ms: 0,
+        }],
+    );
+    ds.set_sla_statuses(
+        &id("V2"),
+        &[MetricStatus {
+            metric: Metric::Resolution,
+            policy: "p".into(),
+            target,
+            state: State::Active,
+            started_at: t("2026-01-06T09:00:00Z"),
+            due_at: Some(t("2026-01-16T09:00:00Z")),
+            breached_at: None,
+            ended_at: None,
+            counted_ms: 0,
+        }],
+    );
+    let mut req = request(JAN.0, JAN.1);
+    by(&mut req, &["week"]);
+    let (_, v) = run(&ds, &req);
+    let rows = v["by"][0]["rows"].as_array().unwrap();
+    let week = |label: &str| {
+        rows.iter()
+            .find(|r| r["key"]["week"] == label)
+            .unwrap_or_else(|| panic!("no week {label}"))["kpis"]["overdue_backlog"]
+            .clone()
+    };
+    assert_subset(
+        &week("2026-01-05"),
+        &json!({"value": 1, "by_priority": {"high": 1, "low": 0}, "by_age": {"from_1d_to_7d": 1}}),
+        "week 1",
+    );
+    assert_subset(
+        &week("2026-01-12"),
+        &json!({"value": 1, "by_priority": {"high": 0, "low": 1}, "by_age": {"from_7d_to_30d": 1}}),
+        "week 2",
+    );
+    assert_subset(
+        &v["kpis"]["overdue_backlog"],
+        &json!({"value": 1, "by_priority": {"low": 1}, "by_age": {"from_7d_to_30d": 1}}),
+        "whole",
+    );
+    // A `now` before the due date: V2 is not overdue yet (as of 10 January).
+    let mut early = request("2026-01-01T00:00:00Z", "2026-01-10T00:00:00Z");
+    early.now = ts("2026-01-10T00:00:00Z");
+    let (_, v) = run(&ds, &early);
+    assert_subset(
+        &v["kpis"]["overdue_backlog"],
+        &json!({"value": 1, "by_priority": {"high": 1, "low": 0}}),
+        "early",
+    );
 }

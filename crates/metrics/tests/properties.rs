@@ -315,4 +315,81 @@ proptest! {
         prop_assert_eq!(&va["kpis"], &vb["kpis"]);
         prop_assert_eq!(&va["by"], &vb["by"]);
     }
+
+    #[test]
+    fn business_time_never_exceeds_calendar_time_and_sla_rates_are_fractions(
+        specs in prop::collection::vec(ticket_spec(true), 1..25),
+        runs in prop::collection::vec((0usize..25, 0usize..4, 0i64..20_000, 1i64..5_000, prop::option::of(0i64..5_000), any::<bool>()), 0..40),
+        tehran in any::<bool>(),
+    ) {
+        use sanjeh_calendar::{BusinessCalendar, Calendars, Schedule};
+        use sanjeh_sla::{Finished, Hours, Metric, MetricStatus, State, Target};
+        let mut ds = dataset(&interleaved(&specs));
+        // Random SLA runs on random tickets: ended ones and running ones.
+        let mut finished: Vec<Vec<Finished>> = vec![Vec::new(); specs.len()];
+        let mut statuses: Vec<Vec<MetricStatus>> = vec![Vec::new(); specs.len()];
+        for &(ticket, metric, start, len, breach, ended) in &runs {
+            let ticket = ticket % specs.len();
+            let started_at = START + start * 10 * MIN;
+            let target = Target { minutes: 60, hours: Hours::Business };
+            let breached_at = breach.filter(|&b| b < len).map(|b| started_at + b * MIN);
+            if ended {
+                finished[ticket].push(Finished {
+                    metric: Metric::ALL[metric],
+                    policy: format!("p{}", metric % 2),
+                    target,
+                    started_at,
+                    ended_at: started_at + len * MIN,
+                    breached_at,
+                    counted_ms: 0,
+                });
+            } else {
+                statuses[ticket].push(MetricStatus {
+                    metric: Metric::ALL[metric],
+                    policy: "p0".into(),
+                    target,
+                    state: if breached_at.is_some() { State::Breached } else { State::Active },
+                    started_at,
+                    due_at: Some(started_at + len * MIN),
+                    breached_at,
+                    ended_at: None,
+                    counted_ms: 0,
+                });
+            }
+        }
+        for (i, (f, st)) in finished.iter().zip(&statuses).enumerate() {
+            let id = sanjeh_domain::Id::parse("ticket", &format!("T{i}")).unwrap();
+            ds.set_sla_outcomes(&id, f);
+            ds.set_sla_statuses(&id, st);
+        }
+        let schedule = if tehran { Schedule::iran_office() } else { Schedule::default() };
+        let mut req = request(&iso(START), &iso(START + 90 * 24 * 60 * MIN));
+        req.calendars = Some(std::sync::Arc::new(Calendars::new(BusinessCalendar::new(schedule).unwrap())));
+        by(&mut req, &["week", "channel"]);
+        let (_, v) = run(&ds, &req);
+        let mut scopes = vec![v["kpis"].clone()];
+        scopes.extend(v["by"][0]["rows"].as_array().unwrap().iter().map(|r| r["kpis"].clone()));
+        for k in &scopes {
+            for d in ["first_reply_time", "reply_time", "first_resolution_time", "full_resolution_time", "speed_of_answer"] {
+                let b = &k[format!("{d}_business")];
+                let c = &k[d];
+                prop_assert_eq!(&b["n"], &c["n"], "{}", d);
+                for stat in ["mean_s", "median_s", "p90_s"] {
+                    if let (Some(x), Some(y)) = (b[stat].as_f64(), c[stat].as_f64()) {
+                        prop_assert!(0.0 <= x && x <= y + 1e-9, "{}.{}: business {} > calendar {}", d, stat, x, y);
+                    }
+                }
+            }
+            let sla = &k["sla_achievement_rate"];
+            if let Some(x) = sla["value"].as_f64() {
+                prop_assert!((0.0..=1.0).contains(&x));
+                prop_assert!(n(&sla["num"]) <= n(&sla["den"]));
+                let parts: u64 = sla["by_metric"].as_object().unwrap().values().map(|p| n(&p["den"])).sum();
+                prop_assert_eq!(parts, n(&sla["den"]));
+                let parts: u64 = sla["by_policy"].as_object().unwrap().values().map(|p| n(&p["den"])).sum();
+                prop_assert_eq!(parts, n(&sla["den"]));
+            }
+            prop_assert!(n(&k["overdue_backlog"]["value"]) <= n(&k["backlog"]["value"]));
+        }
+    }
 }

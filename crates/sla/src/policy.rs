@@ -60,7 +60,7 @@ pub struct Conditions {
 }
 
 /// What a ticket is, as far as policies look.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketAttrs {
     pub priority: Priority,
     pub channel: Channel,

@@ -17,10 +17,10 @@ use crate::clock::{CalendarClock, Clocks, WorkClock};
 use crate::policy::{Hours, PolicySet, Target, TicketAttrs};
 use sanjeh_domain::event::TicketCreated;
 use sanjeh_domain::{Author, EventBody, Millis, Status};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The four promises of a policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     FirstReply,
@@ -68,7 +68,7 @@ impl Metric {
 }
 
 /// Where a target stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Active,
@@ -78,7 +78,7 @@ pub enum State {
 }
 
 /// A target's state for the caller: due date, breach, outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricStatus {
     pub metric: Metric,
     pub policy: String,
@@ -95,7 +95,7 @@ pub struct MetricStatus {
 }
 
 /// A run that ended: one data point of the achievement rate of its target and policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finished {
     pub metric: Metric,
     pub policy: String,
@@ -114,7 +114,7 @@ impl Finished {
 }
 
 /// One measurement of one target.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Run {
     metric: Metric,
     started_at: Millis,
@@ -225,8 +225,9 @@ fn clock_for(hours: Hours, business: &dyn WorkClock) -> &dyn WorkClock {
     }
 }
 
-/// One ticket's SLA: its attributes as policies see them, and its runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One ticket's SLA: its attributes as policies see them, and its runs. Serializable, so a
+/// store can keep it between events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketSla {
     attrs: TicketAttrs,
     status: Status,
@@ -306,11 +307,9 @@ impl TicketSla {
                     a.organization = u.organization.clone();
                 }
             }
-            EventBody::TicketAssigned { group, .. } => {
-                if group.is_some() {
-                    self.attrs.group = group.clone();
-                }
-            }
+            EventBody::TicketAssigned {
+                group: Some(group), ..
+            } => self.attrs.group = Some(group.clone()),
             _ => {}
         }
         self.rematch(at, policies);
@@ -320,7 +319,7 @@ impl TicketSla {
         self.end(Metric::FirstReply, at);
         self.end(Metric::NextReply, at);
         self.end(Metric::PeriodicUpdate, at);
-        if !self.status.is_solved_or_closed() {
+        if !settled(self.status) {
             self.start(Metric::PeriodicUpdate, at);
         }
     }
@@ -333,9 +332,9 @@ impl TicketSla {
     }
 
     fn status_changed(&mut self, status: Status, at: Millis) {
-        let was_solved = self.status.is_solved_or_closed();
+        let was_solved = settled(self.status);
         self.status = status;
-        if status.is_solved_or_closed() {
+        if settled(status) {
             for metric in [
                 Metric::FirstReply,
                 Metric::NextReply,
@@ -402,6 +401,11 @@ impl TicketSla {
         }
     }
 
+    /// The instant of the last event followed.
+    pub fn last_at(&self) -> Millis {
+        self.last_at
+    }
+
     /// The policy that applied at the last event.
     pub fn policy(&self) -> Option<&str> {
         self.policy.as_deref()
@@ -448,12 +452,7 @@ impl TicketSla {
     }
 }
 
-trait SolvedOrClosed {
-    fn is_solved_or_closed(self) -> bool;
-}
-
-impl SolvedOrClosed for Status {
-    fn is_solved_or_closed(self) -> bool {
-        matches!(self, Status::Solved | Status::Closed)
-    }
+/// Solved or closed: no promise runs any more.
+fn settled(status: Status) -> bool {
+    matches!(status, Status::Solved | Status::Closed)
 }

@@ -76,6 +76,7 @@ pub(crate) struct Mark {
     activity: usize,
     others: usize,
     undo: usize,
+    sla: crate::sla::SlaMark,
 }
 
 pub(crate) struct Changes {
@@ -95,6 +96,8 @@ pub(crate) struct Changes {
     pub others: Vec<(i64, i64, EventBody)>,
     /// Prior states of tickets changed since the last mark, when undo is wanted.
     undo: Option<Vec<(Id, Option<TicketState>)>>,
+    /// SLA configuration, trackers of the working set's tickets, and SLA rows to write.
+    pub sla: crate::sla::SlaBatch,
 }
 
 impl Changes {
@@ -112,6 +115,7 @@ impl Changes {
             activity: Vec::new(),
             others: Vec::new(),
             undo: with_undo.then(Vec::new),
+            sla: crate::sla::SlaBatch::new(with_undo),
         }
     }
 
@@ -134,6 +138,12 @@ impl Changes {
     ) -> Result<i64, DomainError> {
         let at = to_millis(event.at);
         let seq = self.next_seq;
+        if matches!(
+            event.body,
+            EventBody::SlaPolicies { .. } | EventBody::Calendars { .. }
+        ) {
+            self.sla.configure(&event.body, at, seq)?;
+        }
         if event.body.is_ticket_change() {
             self.apply_to_ticket(&event.body, at, seq, mode)?;
         }
@@ -184,6 +194,7 @@ impl Changes {
             self.tickets
                 .insert(id.clone(), TicketState::create(created, at));
             self.mark_dirty(id);
+            self.sla.follow(id, body, at, seq);
             return Ok(());
         }
         if let EventBody::TicketMerged { into, .. } = body
@@ -214,6 +225,7 @@ impl Changes {
             self.solves.push((seq, s));
         }
         self.mark_dirty(id);
+        self.sla.follow(id, body, at, seq);
         Ok(())
     }
 
@@ -241,6 +253,7 @@ impl Changes {
             activity: self.activity.len(),
             others: self.others.len(),
             undo: self.undo.as_ref().map_or(0, Vec::len),
+            sla: self.sla.mark(),
         }
     }
 
@@ -254,6 +267,7 @@ impl Changes {
         self.reopens.truncate(mark.reopens);
         self.activity.truncate(mark.activity);
         self.others.truncate(mark.others);
+        self.sla.rollback_to(mark.sla);
         if let Some(undo) = &mut self.undo {
             while undo.len() > mark.undo {
                 let (id, prior) = undo.pop().expect("length checked");
@@ -313,8 +327,10 @@ impl Changes {
         if let Some(undo) = &mut self.undo {
             undo.clear();
         }
-        if self.tickets.len() > max_cached {
+        let drop_cache = self.tickets.len() > max_cached;
+        if drop_cache {
             self.tickets.clear();
         }
+        self.sla.written(drop_cache);
     }
 }

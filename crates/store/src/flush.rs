@@ -228,9 +228,60 @@ async fn flush_step(
         }, "");
             Ok::<(), StoreError>(())
         })?,
+        5 => {
+            let rows = c.sla.rows()?;
+            if !rows.is_empty() {
+                flush_sla(tx, &rows).await?;
+            }
+        }
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// Writes the SLA rows of a batch: configuration events, trackers, their targets' current
+/// status (replaced per ticket) and finished runs.
+async fn flush_sla(tx: &mut Tx, rows: &crate::sla::Rows<'_>) -> Result<(), StoreError> {
+    use crate::sla::{hours_str, state_str};
+    on_tx!(tx, t => {
+        insert_many!(t, "INSERT INTO sla_config (seq, at, kind, body) ", 4, rows.config, |b, r| {
+            b.push_bind(r.seq).push_bind(r.at).push_bind(r.kind).push_bind(r.body.as_str());
+        }, "");
+
+        insert_many!(t, "INSERT INTO sla_trackers (ticket, state) ", 2, rows.trackers, |b, r| {
+            b.push_bind(r.0).push_bind(r.1.as_str());
+        }, " ON CONFLICT (ticket) DO UPDATE SET state = excluded.state");
+
+        for chunk in rows.trackers.chunks(900) {
+            let mut qb = sqlx::QueryBuilder::new("DELETE FROM sla_status WHERE ticket IN (");
+            let mut list = qb.separated(", ");
+            for (id, _) in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build().execute(&mut **t).await?;
+        }
+
+        insert_many!(t, "INSERT INTO sla_status (ticket, metric, policy, target_minutes, hours, state, \
+            started_at, due_at, breached_at, ended_at, counted_ms) ", 11, rows.statuses, |b, r| {
+            let (ticket, s) = r;
+            b.push_bind(*ticket).push_bind(s.metric.as_str()).push_bind(s.policy.as_str())
+                .push_bind(i64::from(s.target.minutes)).push_bind(hours_str(s.target.hours))
+                .push_bind(state_str(s.state)).push_bind(s.started_at).push_bind(s.due_at)
+                .push_bind(s.breached_at).push_bind(s.ended_at).push_bind(s.counted_ms);
+        }, "");
+
+        insert_many!(t, "INSERT INTO sla_finished (seq, ticket, metric, policy, target_minutes, hours, \
+            started_at, ended_at, breached_at, counted_ms) ", 10, rows.finished, |b, r| {
+            let (seq, ticket, f) = r;
+            b.push_bind(*seq).push_bind(ticket.as_str()).push_bind(f.metric.as_str())
+                .push_bind(f.policy.as_str()).push_bind(i64::from(f.target.minutes))
+                .push_bind(hours_str(f.target.hours)).push_bind(f.started_at).push_bind(f.ended_at)
+                .push_bind(f.breached_at).push_bind(f.counted_ms);
+        }, "");
+
+        Ok::<(), StoreError>(())
+    })
 }
 
 /// A call's columns as one batch leaves them; `None` keeps what is stored.

@@ -346,6 +346,6 @@ pub(crate) async fn fold_chunk(
     let keys: Vec<EventKey> = chunk.iter().map(|i| i.key).collect();
     let stored = load::existing_keys(tx, &keys).await?;
     let ids = unknown_tickets(&chunk, &changes.tickets);
-    load::tickets(tx, ids.iter().collect(), &mut changes.tickets).await?;
+    load::tickets(tx, ids.iter().collect(), changes).await?;
     apply_chunk(changes, chunk, &stored, unwritten, report)
 }

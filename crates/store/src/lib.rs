@@ -15,10 +15,12 @@ pub mod auth;
 pub mod backup;
 pub mod export;
 pub mod ingest;
+pub mod mail;
 pub mod read;
 pub mod rebuild;
 pub mod scan;
 pub mod sessions;
+pub mod sla;
 pub mod writer;
 
 pub use backend::{Durability, Store, StoreOptions};

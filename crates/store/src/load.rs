@@ -2,10 +2,10 @@
 //! batch touches, and which events are already in the log.
 
 use crate::backend::{Tx, on_tx};
-use crate::changes::EventKey;
+use crate::changes::{Changes, EventKey};
 use crate::error::StoreError;
 use crate::rows::{TICKET_SELECT, TicketRow};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 use sanjeh_domain::{Id, TicketState};
 
 /// Ids per `IN (…)` list: well under both backends' bind-parameter limits.
@@ -18,12 +18,15 @@ pub(crate) async fn next_seq(tx: &mut Tx) -> Result<i64, StoreError> {
     Ok(max.unwrap_or(0) + 1)
 }
 
-/// Loads the tickets among `ids` that exist into `into` (ids already there are skipped).
+/// Loads the tickets among `ids` that exist into the batch's working set (ids already there are
+/// skipped), with their SLA trackers; the SLA configuration is read on the first call.
 pub(crate) async fn tickets(
     tx: &mut Tx,
     ids: Vec<&Id>,
-    into: &mut HashMap<Id, TicketState>,
+    changes: &mut Changes,
 ) -> Result<(), StoreError> {
+    crate::sla::load_config(tx, &mut changes.sla).await?;
+    let into = &mut changes.tickets;
     let mut wanted: Vec<String> = ids
         .into_iter()
         .filter(|id| !into.contains_key(*id))
@@ -46,6 +49,9 @@ pub(crate) async fn tickets(
             let state = TicketState::try_from(row)?;
             into.insert(state.id.clone(), state);
         }
+    }
+    for chunk in wanted.chunks(IN_CHUNK) {
+        crate::sla::load_trackers(tx, chunk, &mut changes.sla).await?;
     }
     Ok(())
 }

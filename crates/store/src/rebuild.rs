@@ -30,6 +30,10 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("agent_groups", "id"),
     ("customers", "id"),
     ("organizations", "id"),
+    ("sla_config", "seq"),
+    ("sla_trackers", "ticket"),
+    ("sla_status", "ticket, metric"),
+    ("sla_finished", "seq, ticket, metric"),
 ];
 
 const REPLAY_CHUNK: i64 = 8192;
@@ -125,7 +129,7 @@ async fn replay_all(tx: &mut Tx, progress: &(dyn Fn(u64) + Sync)) -> Result<u64,
                     .chain(into)
             })
             .collect();
-        load::tickets(tx, referenced, &mut changes.tickets).await?;
+        load::tickets(tx, referenced, &mut changes).await?;
         for (seq, event) in events {
             // Derived rows keep the sequence numbers they had, so ids do not move.
             changes.set_next_seq(seq);

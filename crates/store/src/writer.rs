@@ -200,7 +200,7 @@ async fn fold_group(
         })
         .flat_map(|c| std::iter::once(c.ticket()).chain(c.other_ticket()))
         .collect();
-    load::tickets(tx, ids, &mut changes.tickets).await?;
+    load::tickets(tx, ids, &mut changes).await?;
     let mut results = Vec::with_capacity(group.len());
     let mut idempotency_rows: Vec<(IdempotencyKey, String)> = Vec::new();
     for s in group {

@@ -25,6 +25,7 @@ mod error;
 mod extract;
 mod ids;
 pub mod live;
+mod mail;
 pub mod report_params;
 mod routes;
 mod state;

@@ -8,6 +8,9 @@ mod export;
 mod import;
 mod report;
 mod serve;
+mod sla;
+
+pub use sla::SlaCommand;
 
 use crate::cli::Command;
 use crate::config::Settings;
@@ -47,6 +50,7 @@ pub async fn run(command: Command, settings: Settings) -> CliResult {
         Command::Backup(args) => backup::run(&settings, &args).await,
         Command::Explain(args) => explain::run(&settings, &args).await,
         Command::Report(args) => report::run(&settings, &args).await,
+        Command::Sla(cmd) => sla::run(&settings, cmd).await,
     }
 }
 

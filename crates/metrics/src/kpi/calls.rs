@@ -29,6 +29,8 @@ struct Acc {
     short: u64,
     within: u64,
     speed: Samples,
+    /// Speed of answer in business time (the queue's group calendar), with calendars only.
+    speed_b: Samples,
     handle: Samples,
 }
 
@@ -56,6 +58,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let plan = Totals::plan(scopes);
     let counting = || Acc {
         speed: Samples::count_only(),
+        speed_b: Samples::count_only(),
         handle: Samples::count_only(),
         ..Acc::default()
     };
@@ -69,6 +72,12 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         }
         let attrs = call_attrs(ds, row);
         let agent = c.agent[row];
+        let speed_b = match ctx.business {
+            Some(b) if in_queue && c.answered[row] != NEVER => {
+                Some(b.elapsed(c.queue[row], queued, c.answered[row]))
+            }
+            _ => None,
+        };
         for slice in &mut slices {
             slice.begin(&attrs);
             if in_queue {
@@ -77,6 +86,9 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
                     if c.answered[row] != NEVER {
                         let wait = ctx.clock.elapsed(queued, c.answered[row]);
                         a.speed.push(wait);
+                        if let Some(b) = speed_b {
+                            a.speed_b.push(b);
+                        }
                         a.within += u64::from(wait <= level_ms);
                     } else if c.abandoned[row] != NEVER {
                         a.abandoned += 1;
@@ -91,10 +103,13 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
             }
         }
     }
+    let business = ctx.business.is_some();
     let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
     plan.merge(&mut cells, scopes);
     let totals = plan.partition().map(|g| Kpis {
         speed_of_answer: Some(union_of(&mut cells[g], |a| vec![&mut a.speed])),
+        speed_of_answer_business: business
+            .then(|| union_of(&mut cells[g], |a| vec![&mut a.speed_b])),
         handle_time_calls: Some(union_of(&mut cells[g], |a| vec![&mut a.handle])),
         ..Kpis::default()
     });
@@ -104,6 +119,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
             under_5s: a.short,
         }),
         speed_of_answer: Some(Duration::from_samples(&mut a.speed)),
+        speed_of_answer_business: business.then(|| Duration::from_samples(&mut a.speed_b)),
         service_level: Some(Rate::new(a.within, a.queued)),
         handle_time_calls: Some(Duration::from_samples(&mut a.handle)),
         raw: crate::output::Raw {
@@ -121,6 +137,7 @@ impl Merge for Acc {
         self.short += o.short;
         self.within += o.within;
         self.speed.add_counts(&o.speed);
+        self.speed_b.add_counts(&o.speed_b);
         self.handle.add_counts(&o.handle);
     }
 }

@@ -12,6 +12,7 @@ pub mod customers;
 pub mod money;
 pub mod replies;
 pub mod self_service;
+pub mod sla;
 pub mod surveys;
 pub mod tickets;
 
@@ -36,10 +37,11 @@ pub enum Family {
     Costs,
     Revenue,
     Customers,
+    Sla,
 }
 
 impl Family {
-    pub const ALL: [Family; 10] = [
+    pub const ALL: [Family; 11] = [
         Family::Tickets,
         Family::Replies,
         Family::Surveys,
@@ -50,6 +52,7 @@ impl Family {
         Family::Costs,
         Family::Revenue,
         Family::Customers,
+        Family::Sla,
     ];
 
     pub fn supports(self, d: Dimension) -> bool {
@@ -59,7 +62,8 @@ impl Family {
             | Family::Surveys
             | Family::Calls
             | Family::Learning
-            | Family::Revenue => true,
+            | Family::Revenue
+            | Family::Sla => true,
             Family::Sessions => d.is_time() || d == Dimension::Agent,
             Family::SelfService | Family::Costs => d.is_time(),
             Family::Customers => d.is_time() || d == Dimension::Organization,
@@ -75,7 +79,7 @@ impl Family {
             Family::Learning => 15,
             Family::Sessions => 10,
             Family::Surveys | Family::Calls => 5,
-            Family::SelfService | Family::Costs | Family::Revenue => 1,
+            Family::SelfService | Family::Costs | Family::Revenue | Family::Sla => 1,
         }
     }
 
@@ -91,6 +95,7 @@ impl Family {
             Family::Costs => money::run_costs(ctx, scopes),
             Family::Revenue => money::run_revenue(ctx, scopes),
             Family::Customers => customers::run(ctx, scopes),
+            Family::Sla => sla::run(ctx, scopes),
         }
     }
 }

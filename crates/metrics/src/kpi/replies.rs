@@ -14,7 +14,9 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let r = &ds.replies;
     let p = ctx.period;
     let plan = Totals::plan(scopes);
-    let mut slices: Vec<Slice<Samples>> = plan.slices(scopes, p, Samples::count_only);
+    let business = ctx.business;
+    let counting = || (Samples::count_only(), Samples::count_only());
+    let mut slices: Vec<Slice<(Samples, Samples)>> = plan.slices(scopes, p, counting);
     let tags = needs_tags(scopes);
     for i in 0..r.len() {
         let at = r.at[i];
@@ -24,18 +26,28 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         let wait = r.wait.get(i as u32, 0).unwrap_or(0);
         let sample = ctx.clock.elapsed(at - wait, at);
         let attrs = ticket_attrs(ds, r.ticket[i], tags);
+        // The ticket's group calendar (its current group, like every other dimension).
+        let sample_b = business.map(|b| b.elapsed(attrs.group, at - wait, at));
         for slice in &mut slices {
             slice.begin(&attrs);
-            slice.at(r.agent[i], at, |v, _| v.push(sample));
+            slice.at(r.agent[i], at, |v, _| {
+                v.0.push(sample);
+                if let Some(b) = sample_b {
+                    v.1.push(b);
+                }
+            });
         }
     }
-    let mut cells: Vec<Vec<(Key, Samples)>> = slices.into_iter().map(Slice::finish).collect();
+    let mut cells: Vec<Vec<(Key, (Samples, Samples))>> =
+        slices.into_iter().map(Slice::finish).collect();
     let totals = plan.partition().map(|g| Kpis {
-        reply_time: Some(union_of(&mut cells[g], |s| vec![s])),
+        reply_time: Some(union_of(&mut cells[g], |s| vec![&mut s.0])),
+        reply_time_business: business.map(|_| union_of(&mut cells[g], |s| vec![&mut s.1])),
         ..Kpis::default()
     });
     finish_cells(cells, scopes, totals, |mut v| Kpis {
-        reply_time: Some(Duration::from_samples(&mut v)),
+        reply_time: Some(Duration::from_samples(&mut v.0)),
+        reply_time_business: business.map(|_| Duration::from_samples(&mut v.1)),
         ..Kpis::default()
     })
 }

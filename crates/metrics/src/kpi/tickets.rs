@@ -25,6 +25,7 @@ use crate::percentile::Samples;
 use crate::period::{DAY_MS, DurationClock, Period};
 use crate::slicing::{Key, Keyer, Slice};
 use crate::table::events::NEVER;
+use crate::table::sla::{Overdue, SlaTable};
 use crate::table::tickets::COMPLAINT;
 use std::ops::Range;
 
@@ -38,6 +39,10 @@ struct Acc {
     unreplied: u64,
     first_res: Samples,
     full_res: Samples,
+    /// Business-time variants (only fed when the request has calendars).
+    frt_b: Samples,
+    first_res_b: Samples,
+    full_res_b: Samples,
     handle: Samples,
     call_handle: Samples,
     wait: Samples,
@@ -50,6 +55,7 @@ struct Acc {
     resolved: u64,
     resolution_den: u64,
     backlog: Backlog,
+    overdue: Backlog,
 }
 
 impl Acc {
@@ -59,6 +65,9 @@ impl Acc {
             frt: Samples::count_only(),
             first_res: Samples::count_only(),
             full_res: Samples::count_only(),
+            frt_b: Samples::count_only(),
+            first_res_b: Samples::count_only(),
+            full_res_b: Samples::count_only(),
             handle: Samples::count_only(),
             call_handle: Samples::count_only(),
             wait: Samples::count_only(),
@@ -68,11 +77,14 @@ impl Acc {
 }
 
 impl Acc {
-    fn samples(&mut self) -> [&mut Samples; 6] {
+    fn samples(&mut self) -> [&mut Samples; 9] {
         [
             &mut self.frt,
             &mut self.first_res,
             &mut self.full_res,
+            &mut self.frt_b,
+            &mut self.first_res_b,
+            &mut self.full_res_b,
             &mut self.handle,
             &mut self.call_handle,
             &mut self.wait,
@@ -93,6 +105,7 @@ impl Acc {
         self.resolved += o.resolved;
         self.resolution_den += o.resolution_den;
         self.backlog.add(&o.backlog);
+        self.overdue.add(&o.overdue);
     }
 
     /// Takes in the accumulator of the same cell over other tickets.
@@ -110,6 +123,9 @@ impl Merge for Acc {
         self.frt.add_counts(&o.frt);
         self.first_res.add_counts(&o.first_res);
         self.full_res.add_counts(&o.full_res);
+        self.frt_b.add_counts(&o.frt_b);
+        self.first_res_b.add_counts(&o.first_res_b);
+        self.full_res_b.add_counts(&o.full_res_b);
         self.handle.add_counts(&o.handle);
         self.call_handle.add_counts(&o.call_handle);
         self.wait.add_counts(&o.wait);
@@ -179,7 +195,8 @@ fn run_split<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>], split: b
             .position(Option::is_none)
             .map_or(0, |t| cells[t][0].1.unreplied);
         let c = &mut cells[g];
-        Kpis {
+        let business = ctx.business.is_some();
+        let mut k = Kpis {
             first_reply_time: Some(union_of(c, |a| vec![&mut a.frt]).excluding(unreplied)),
             first_resolution_time: Some(union_of(c, |a| vec![&mut a.first_res])),
             full_resolution_time: Some(union_of(c, |a| vec![&mut a.full_res])),
@@ -187,7 +204,14 @@ fn run_split<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>], split: b
             handle_time_tickets: Some(union_of(c, |a| vec![&mut a.handle])),
             requester_wait_time: Some(union_of(c, |a| vec![&mut a.wait])),
             ..Kpis::default()
+        };
+        if business {
+            k.first_reply_time_business =
+                Some(union_of(c, |a| vec![&mut a.frt_b]).excluding(unreplied));
+            k.first_resolution_time_business = Some(union_of(c, |a| vec![&mut a.first_res_b]));
+            k.full_resolution_time_business = Some(union_of(c, |a| vec![&mut a.full_res_b]));
         }
+        k
     });
     finish_cells(cells, scopes, totals, |a| finish(ctx, a))
 }
@@ -208,6 +232,7 @@ fn pass<'k, C: DurationClock>(
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::counting_only);
     let mut intervals: Vec<Interval> = Vec::with_capacity(4);
     let tags = needs_tags(scopes);
+    let sla_empty = ds.sla.overdue.is_empty();
 
     for row in rows.clone() {
         let tk = t.get(row);
@@ -250,6 +275,22 @@ fn pass<'k, C: DurationClock>(
         }
 
         let attrs = ticket_attrs(ds, row, tags);
+        // Business time, once per ticket (not per slice): its group's calendar.
+        let cal = ctx.business.map(|b| b.calendar(tk.group));
+        let biz = |start: i64, end: i64| cal.map(|c| c.elapsed(start, end));
+        let frt_b = first_reply.and_then(|fr| biz(created, fr));
+        let first_res_b = first_solve.and_then(|fs| biz(created, fs));
+        // Most tickets are solved once: the first solve is the last.
+        let full_res_b = match (last_solve, first_solve) {
+            (Some(ls), Some(fs)) if ls == fs => first_res_b,
+            (ls, _) => ls.and_then(|ls| biz(created, ls)),
+        };
+        // SLA targets overdue (only looked up for tickets in a backlog).
+        let overdue: &[Overdue] = if intervals.is_empty() || sla_empty {
+            &[]
+        } else {
+            ds.sla.overdue.get(&row).map_or(&[], Vec::as_slice)
+        };
         let topics: &[u32] = if tk.kind == COMPLAINT {
             ds.names.tag_sets.get(tk.tag_set)
         } else {
@@ -292,12 +333,18 @@ fn pass<'k, C: DurationClock>(
             }
             if let Some(fr) = first_reply {
                 slice.at(tk.first_reply_by, fr, |a, _| {
-                    a.frt.push(ctx.clock.elapsed(created, fr))
+                    a.frt.push(ctx.clock.elapsed(created, fr));
+                    if let Some(b) = frt_b {
+                        a.frt_b.push(b);
+                    }
                 });
             }
             if let Some(fs) = first_solve {
                 slice.at(solver, fs, |a, _| {
-                    a.first_res.push(ctx.clock.elapsed(created, fs))
+                    a.first_res.push(ctx.clock.elapsed(created, fs));
+                    if let Some(b) = first_res_b {
+                        a.first_res_b.push(b);
+                    }
                 });
             }
             if let Some(ls) = last_solve {
@@ -307,6 +354,9 @@ fn pass<'k, C: DurationClock>(
                 let reopened = tk.reopens > 0;
                 slice.at(solver, ls, |a, _| {
                     a.full_res.push(ctx.clock.elapsed(created, ls));
+                    if let Some(b) = full_res_b {
+                        a.full_res_b.push(b);
+                    }
                     if let Some(h) = handle {
                         a.handle.push(h);
                     }
@@ -325,21 +375,11 @@ fn pass<'k, C: DurationClock>(
             }
             for iv in &intervals {
                 slice.at_ends(assignee, iv.open, iv.close, |a, end| {
-                    let b = &mut a.backlog;
-                    b.value += 1;
-                    b.inferred += u64::from(iv.inferred);
-                    match priority {
-                        1 => b.by_priority.low += 1,
-                        2 => b.by_priority.normal += 1,
-                        3 => b.by_priority.high += 1,
-                        _ => b.by_priority.urgent += 1,
-                    }
                     let age = end.min(ctx.now.max(created)) - created;
-                    match age {
-                        a if a < DAY_MS => b.by_age.under_1d += 1,
-                        a if a < 7 * DAY_MS => b.by_age.from_1d_to_7d += 1,
-                        a if a < 30 * DAY_MS => b.by_age.from_7d_to_30d += 1,
-                        _ => b.by_age.over_30d += 1,
+                    count_backlog(&mut a.backlog, priority, age, iv.inferred);
+                    // Past due before the end (a due date after `now` has not passed yet).
+                    if SlaTable::overdue_at(overdue, end.min(ctx.now), end) {
+                        count_backlog(&mut a.overdue, priority, age, iv.inferred);
                     }
                 });
             }
@@ -364,6 +404,25 @@ fn pass<'k, C: DurationClock>(
     slices
 }
 
+/// Counts one ticket into a backlog, by priority and age band.
+#[inline]
+fn count_backlog(b: &mut Backlog, priority: u8, age: i64, inferred: bool) {
+    b.value += 1;
+    b.inferred += u64::from(inferred);
+    match priority {
+        1 => b.by_priority.low += 1,
+        2 => b.by_priority.normal += 1,
+        3 => b.by_priority.high += 1,
+        _ => b.by_priority.urgent += 1,
+    }
+    match age {
+        a if a < DAY_MS => b.by_age.under_1d += 1,
+        a if a < 7 * DAY_MS => b.by_age.from_1d_to_7d += 1,
+        a if a < 30 * DAY_MS => b.by_age.from_7d_to_30d += 1,
+        _ => b.by_age.over_30d += 1,
+    }
+}
+
 fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
     let tags = &ctx.ds.names.tags;
     a.topics.sort_unstable();
@@ -381,7 +440,13 @@ fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
             .then_with(|| x.topic.is_none().cmp(&y.topic.is_none()))
             .then_with(|| x.topic.cmp(&y.topic))
     });
+    let business = ctx.business.is_some();
     Kpis {
+        first_reply_time_business: business
+            .then(|| Duration::from_samples(&mut a.frt_b).excluding(a.unreplied)),
+        first_resolution_time_business: business
+            .then(|| Duration::from_samples(&mut a.first_res_b)),
+        full_resolution_time_business: business.then(|| Duration::from_samples(&mut a.full_res_b)),
         first_reply_time: Some(Duration::from_samples(&mut a.frt).excluding(a.unreplied)),
         first_resolution_time: Some(Duration::from_samples(&mut a.first_res)),
         full_resolution_time: Some(Duration::from_samples(&mut a.full_res)),
@@ -394,6 +459,7 @@ fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
         ticket_volume: Some(Count::new(a.volume)),
         solved_tickets: Some(Count::new(a.solved)),
         backlog: Some(a.backlog),
+        overdue_backlog: Some(a.overdue),
         resolution_rate: Some(Rate::new(a.resolved, a.resolution_den)),
         reopen_rate: Some(Rate::new(a.reopened, a.solved)),
         fcr_rate: Some(Rate::new(a.fcr, a.solved)),
@@ -466,6 +532,7 @@ mod tests {
             history: &history,
             now: period.to,
             main: true,
+            business: None,
         };
         for dims in [
             vec![Dimension::Agent],

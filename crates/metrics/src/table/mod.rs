@@ -3,4 +3,5 @@
 pub mod activity;
 pub mod contacts;
 pub mod events;
+pub mod sla;
 pub mod tickets;

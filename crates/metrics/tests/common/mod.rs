@@ -74,3 +74,67 @@ pub fn assert_subset(actual: &Value, expected: &Value, path: &str) {
         _ => assert_eq!(actual, expected, "{path}"),
     }
 }
+
+/// Feeds an example's SLA outcomes: `"sla": {"finished": {"T1": [run…]}, "statuses": {…}}`,
+/// each run `{"metric", "policy", "minutes", "started_at", "ended_at", "breached_at",
+/// "due_at", "state"}` (instants in RFC 3339, absent ones null).
+pub fn feed_sla(ds: &mut sanjeh_metrics::Dataset, spec: &Value) {
+    use sanjeh_sla::{Finished, Hours, Metric, MetricStatus, State, Target};
+    let Some(sla) = spec.get("sla") else { return };
+    let at = |v: &Value| v.as_str().map(|s| ts(s).as_millisecond());
+    let metric = |v: &Value| match v.as_str().unwrap() {
+        "first_reply" => Metric::FirstReply,
+        "next_reply" => Metric::NextReply,
+        "periodic_update" => Metric::PeriodicUpdate,
+        _ => Metric::Resolution,
+    };
+    let target = |v: &Value| Target {
+        minutes: v["minutes"].as_u64().unwrap_or(60) as u32,
+        hours: Hours::Business,
+    };
+    if let Some(map) = sla["finished"].as_object() {
+        for (ticket, runs) in map {
+            let runs: Vec<Finished> = runs
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| Finished {
+                    metric: metric(&r["metric"]),
+                    policy: r["policy"].as_str().unwrap().to_owned(),
+                    target: target(r),
+                    started_at: at(&r["started_at"]).unwrap(),
+                    ended_at: at(&r["ended_at"]).unwrap(),
+                    breached_at: at(&r["breached_at"]),
+                    counted_ms: 0,
+                })
+                .collect();
+            ds.set_sla_outcomes(&sanjeh_domain::Id::parse("ticket", ticket).unwrap(), &runs);
+        }
+    }
+    if let Some(map) = sla["statuses"].as_object() {
+        for (ticket, runs) in map {
+            let runs: Vec<MetricStatus> = runs
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| MetricStatus {
+                    metric: metric(&r["metric"]),
+                    policy: r["policy"].as_str().unwrap().to_owned(),
+                    target: target(r),
+                    state: match r["state"].as_str().unwrap_or("active") {
+                        "paused" => State::Paused,
+                        "achieved" => State::Achieved,
+                        "breached" => State::Breached,
+                        _ => State::Active,
+                    },
+                    started_at: at(&r["started_at"]).unwrap(),
+                    due_at: at(&r["due_at"]),
+                    breached_at: at(&r["breached_at"]),
+                    ended_at: at(&r["ended_at"]),
+                    counted_ms: 0,
+                })
+                .collect();
+            ds.set_sla_statuses(&sanjeh_domain::Id::parse("ticket", ticket).unwrap(), &runs);
+        }
+    }
+}

@@ -33,6 +33,7 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(customers::routes())
         .merge(tokens::routes())
         .merge(reports::routes())
+        .merge(crate::mail::routes())
 }
 
 /// Set on a response rebuilt from a stored outcome, so a client can tell a replay from a

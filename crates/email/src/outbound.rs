@@ -1,0 +1,491 @@
+//! Agent replies out by email: composing (threading headers, the ticket token, plain + HTML),
+//! the durable queue fed from the event log, and the sender that drains it with backoff.
+//!
+//! **Never losing a reply.** The queue is fed from the event log, not from the request that
+//! made the reply: a reader keeps a cursor over `ticket.message` events and, in one
+//! transaction, queues the composed mail of each public agent message on an email ticket
+//! and moves the cursor (`Store::enqueue_mail`). A crash anywhere leaves either both or
+//! neither. The sender retries transient failures with exponential backoff; a permanent
+//! failure (SMTP 5xx) or the last attempt marks the mail `failed` and posts an internal note
+//! on the ticket, and the composed mail stays in the queue for an admin's retry.
+
+use crate::parse::REPLY_ABOVE_MARKER;
+use crate::thread::{normalize_subject, subject_with_token, token_address};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sanjeh_domain::event::TicketMessage;
+use sanjeh_domain::{Author, Channel, Command, Event, EventBody, Id};
+use sanjeh_store::mail::NewOutbound;
+use sanjeh_store::{Request, Store, StoreError, Writer};
+use std::fmt;
+use std::time::Duration;
+
+/// The event-log reader that feeds the queue.
+pub const OUTBOX_CURSOR: &str = "outbox";
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP: only for a relay on loopback.
+    None,
+    /// STARTTLS required (submission, port 587).
+    StartTls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Tls,
+}
+
+/// A password that `Debug` never shows.
+#[derive(Clone)]
+pub struct SmtpPassword(pub String);
+
+impl fmt::Debug for SmtpPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SmtpPassword(***)")
+    }
+}
+
+/// The SMTP server replies are submitted to.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub credentials: Option<(String, SmtpPassword)>,
+    pub timeout: Duration,
+}
+
+/// How replies are composed and retried.
+#[derive(Debug, Clone)]
+pub struct OutboundConfig {
+    /// The sender when the ticket came in on no mailbox (an agent opened it).
+    pub default_from: String,
+    /// The display name on replies.
+    pub from_name: String,
+    /// The domain of the Message-IDs Sanjeh makes.
+    pub message_id_domain: String,
+    /// Reply-To `support+T-1@…`, so a reply threads even when every header is lost. Only
+    /// when the mail server delivers plus-addressed mail to the mailbox.
+    pub plus_addressing: bool,
+    /// Attempts before a mail is given up (`failed`, noted on the ticket).
+    pub max_attempts: i64,
+    /// Agent messages older than this when first read are not mailed (history imported
+    /// through `POST /events` is not news to the customer).
+    pub max_age_ms: i64,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        OutboundConfig {
+            default_from: "support@localhost".into(),
+            from_name: "Support".into(),
+            message_id_domain: "sanjeh.localhost".into(),
+            plus_addressing: false,
+            max_attempts: 8,
+            max_age_ms: 24 * 3_600_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboundError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("composing the mail: {0}")]
+    Compose(String),
+}
+
+/// One reply to compose.
+#[derive(Debug, Clone)]
+pub struct Reply<'a> {
+    pub ticket: &'a str,
+    pub subject: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub to_name: Option<&'a str>,
+    pub body: &'a str,
+    /// Message-IDs already on the ticket, oldest first: the last is answered (In-Reply-To),
+    /// all go in References (the first and the last 10, as RFC 5322 suggests trimming).
+    pub thread: &'a [String],
+}
+
+/// A composed mail: its Message-ID (without brackets) and its bytes.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    pub message_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Composes a reply: `Re: <subject> [#T-1]`, threading headers, plain text with the
+/// reply-above marker, and the same text as HTML (`dir="auto"`, so Persian reads right to
+/// left).
+pub fn compose(reply: &Reply<'_>, config: &OutboundConfig) -> Result<Composed, OutboundError> {
+    let bad = |e: &dyn fmt::Display| OutboundError::Compose(e.to_string());
+    let message_id = format!(
+        "sanjeh.{}.{}@{}",
+        reply
+            .ticket
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>(),
+        hex::encode(rand::random::<[u8; 10]>()),
+        config.message_id_domain
+    );
+    let from = Mailbox::new(
+        Some(config.from_name.clone()),
+        reply.from.parse().map_err(|e| bad(&e))?,
+    );
+    let to = Mailbox::new(
+        reply.to_name.map(str::to_owned),
+        reply.to.parse().map_err(|e| bad(&e))?,
+    );
+    let reply_to = if config.plus_addressing {
+        token_address(reply.from, reply.ticket)
+    } else {
+        reply.from.to_owned()
+    };
+    let base = reply.subject.trim();
+    let subject = if normalize_subject(base) == base.to_lowercase() && !base.is_empty() {
+        format!("Re: {base}")
+    } else {
+        base.to_owned()
+    };
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .reply_to(Mailbox::new(None, reply_to.parse().map_err(|e| bad(&e))?))
+        .subject(subject_with_token(&subject, reply.ticket))
+        .message_id(Some(format!("<{message_id}>")));
+    if let Some(last) = reply.thread.last() {
+        builder = builder.in_reply_to(format!("<{last}>"));
+        let mut refs: Vec<&String> = Vec::new();
+        if reply.thread.len() > 11 {
+            refs.push(&reply.thread[0]);
+            refs.extend(reply.thread[reply.thread.len() - 10..].iter());
+        } else {
+            refs.extend(reply.thread.iter());
+        }
+        builder = builder.references(
+            refs.iter()
+                .map(|r| format!("<{r}>"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    let plain = format!("{REPLY_ABOVE_MARKER}\n\n{}\n", reply.body.trim_end());
+    let html = format!(
+        "<!DOCTYPE html><html><body><p style=\"color:#888\">{}</p><div dir=\"auto\">{}</div></body></html>",
+        escape(REPLY_ABOVE_MARKER),
+        escape(reply.body.trim_end()).replace('\n', "<br>\n")
+    );
+    let mut message = builder
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(plain),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
+        )
+        .map_err(|e| bad(&e))?;
+    message.headers_mut().insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("X-Sanjeh-Ticket"),
+        reply.ticket.to_owned(),
+    ));
+    Ok(Composed {
+        message_id,
+        bytes: message.formatted(),
+    })
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The wait before attempt `attempts + 1`: 1, 2, 4 … minutes, at most an hour.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let exp = attempts.clamp(0, 6) as u32;
+    (60_000i64 * 2i64.pow(exp)).min(3_600_000)
+}
+
+/// Reads new agent replies from the event log and queues their mail; returns how many were
+/// queued. The first run starts at the end of the log: history is not mailed.
+#[tracing::instrument(skip_all)]
+pub async fn feed_outbox(
+    store: &Store,
+    config: &OutboundConfig,
+    now_ms: i64,
+) -> Result<usize, OutboundError> {
+    let Some(cursor) = store.mail_cursor(OUTBOX_CURSOR).await? else {
+        let last = store.last_seq().await?;
+        store.enqueue_mail(OUTBOX_CURSOR, last, &[], now_ms).await?;
+        return Ok(0);
+    };
+    let events = store.message_events_after(cursor, 200).await?;
+    let Some(upto) = events.last().map(|e| e.seq) else {
+        return Ok(0);
+    };
+    let mut items = Vec::new();
+    for logged in &events {
+        let Ok(event) = Event::parse_line(&logged.line) else {
+            tracing::warn!(seq = logged.seq, "unreadable message event skipped");
+            continue;
+        };
+        let EventBody::TicketMessage(m) = &event.body else {
+            continue;
+        };
+        if !m.public
+            || !matches!(m.author, Author::Agent(_))
+            || now_ms - event.at.as_millisecond() > config.max_age_ms
+        {
+            continue;
+        }
+        if let Some(item) = reply_for(store, config, logged.seq, m).await? {
+            items.push(item);
+        }
+    }
+    store
+        .enqueue_mail(OUTBOX_CURSOR, upto, &items, now_ms)
+        .await?;
+    Ok(items.len())
+}
+
+async fn reply_for(
+    store: &Store,
+    config: &OutboundConfig,
+    seq: i64,
+    m: &TicketMessage,
+) -> Result<Option<NewOutbound>, OutboundError> {
+    let Some(ticket) = store.ticket(m.ticket.as_str()).await? else {
+        return Ok(None);
+    };
+    if ticket.channel != Channel::Email && m.channel != Some(Channel::Email) {
+        return Ok(None);
+    }
+    let Some(customer) = &ticket.customer else {
+        return Ok(None);
+    };
+    let Some(profile) = store.customer(customer.as_str()).await? else {
+        return Ok(None);
+    };
+    let Some(to) = profile.email.as_deref() else {
+        tracing::warn!(ticket = %ticket.id, "customer has no email address; reply not mailed");
+        return Ok(None);
+    };
+    let ids = store.ticket_message_ids(ticket.id.as_str()).await?;
+    let from = ids
+        .iter()
+        .rev()
+        .find_map(|(_, dir, mailbox)| (dir == "in").then_some(mailbox.clone()).flatten())
+        .unwrap_or_else(|| config.default_from.clone());
+    let thread: Vec<String> = ids.into_iter().map(|(id, _, _)| id).collect();
+    let composed = compose(
+        &Reply {
+            ticket: ticket.id.as_str(),
+            subject: &ticket.subject,
+            from: &from,
+            to,
+            to_name: profile.name.as_deref(),
+            body: &m.body,
+            thread: &thread,
+        },
+        config,
+    )?;
+    Ok(Some(NewOutbound {
+        source: format!("event:{seq}"),
+        ticket: ticket.id.to_string(),
+        message_id: composed.message_id,
+        sender: from,
+        recipient: to.to_lowercase(),
+        subject_key: normalize_subject(&ticket.subject),
+        message: composed.bytes,
+    }))
+}
+
+/// What one pass of the sender did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// The SMTP transport for `config`.
+pub fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let mut builder = match config.security {
+        SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
+        SmtpSecurity::StartTls => {
+            let tls = TlsParameters::new(config.host.clone()).map_err(|e| e.to_string())?;
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+                .tls(Tls::Required(tls))
+        }
+        SmtpSecurity::Tls => {
+            let tls = TlsParameters::new(config.host.clone()).map_err(|e| e.to_string())?;
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+                .tls(Tls::Wrapper(tls))
+        }
+    }
+    .port(config.port)
+    .timeout(Some(config.timeout));
+    if let Some((user, password)) = &config.credentials {
+        builder = builder.credentials(Credentials::new(user.clone(), password.0.clone()));
+    }
+    Ok(builder.build())
+}
+
+/// Sends every due mail once; failures are rescheduled with backoff or given up.
+#[tracing::instrument(skip_all)]
+pub async fn send_due(
+    store: &Store,
+    writer: &Writer,
+    smtp: &AsyncSmtpTransport<Tokio1Executor>,
+    config: &OutboundConfig,
+    now_ms: i64,
+) -> Result<SendReport, OutboundError> {
+    let mut report = SendReport::default();
+    for mail in store.due_mail(now_ms, 50).await? {
+        // A lease: another sender (another node) skips it while this one tries.
+        if !store
+            .claim_mail(mail.id, mail.next_attempt_at, now_ms + 10 * 60_000)
+            .await?
+        {
+            continue;
+        }
+        let envelope = lettre::address::Envelope::new(
+            mail.sender.parse().ok(),
+            mail.recipient.parse().into_iter().collect(),
+        );
+        let result = match envelope {
+            Ok(envelope) => smtp
+                .send_raw(&envelope, &mail.message)
+                .await
+                .map(|_| ())
+                .map_err(|e| (e.is_permanent(), e.to_string())),
+            Err(e) => Err((true, e.to_string())),
+        };
+        match result {
+            Ok(()) => {
+                store.mail_sent(mail.id, now_ms).await?;
+                report.sent += 1;
+                tracing::info!(ticket = mail.ticket, id = mail.id, "reply mailed");
+            }
+            Err((permanent, error)) => {
+                let attempts = mail.attempts + 1;
+                let give_up = permanent || attempts >= config.max_attempts;
+                let retry_at = (!give_up).then(|| now_ms + backoff_ms(mail.attempts));
+                store
+                    .mail_attempt_failed(mail.id, &error, retry_at, now_ms)
+                    .await?;
+                tracing::warn!(
+                    ticket = mail.ticket,
+                    id = mail.id,
+                    attempts,
+                    permanent,
+                    error,
+                    "mailing a reply failed"
+                );
+                if give_up {
+                    report.failed += 1;
+                    note_failure(writer, &mail.ticket, &mail.recipient, attempts, &error).await;
+                } else {
+                    report.retrying += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Makes a given-up mail visible on its ticket, as an internal note.
+async fn note_failure(writer: &Writer, ticket: &str, to: &str, attempts: i64, error: &str) {
+    let Ok(ticket) = Id::parse("ticket", ticket) else {
+        return;
+    };
+    let note = Command::PostMessage(TicketMessage {
+        ticket,
+        author: Author::System,
+        public: false,
+        body: format!(
+            "The email reply to {to} could not be delivered ({attempts} attempt(s)): {error}\n\
+             The reply is kept in the mail queue and can be sent again."
+        ),
+        channel: Some(Channel::Email),
+        message: None,
+    });
+    if let Err(e) = writer.submit(Request::Command(note), None).await {
+        tracing::error!(error = %e, "noting a mail failure on the ticket failed");
+    }
+}
+
+/// Feeds and drains the queue every `every` until `shutdown` resolves.
+pub async fn run(
+    store: Store,
+    writer: Writer,
+    smtp: SmtpConfig,
+    config: OutboundConfig,
+    every: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let transport = match transport(&smtp) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = e, "SMTP transport not usable; outbound mail is off");
+            return;
+        }
+    };
+    tokio::pin!(shutdown);
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tick.tick() => {}
+        }
+        let now = jiff::Timestamp::now().as_millisecond();
+        if let Err(e) = feed_outbox(&store, &config, now).await {
+            tracing::error!(error = %e, "feeding the mail queue failed");
+        }
+        if let Err(e) = send_due(&store, &writer, &transport, &config, now).await {
+            tracing::error!(error = %e, "sending queued mail failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff_ms(0), 60_000);
+        assert_eq!(backoff_ms(1), 120_000);
+        assert_eq!(backoff_ms(5), 1_920_000);
+        assert_eq!(backoff_ms(6), 3_600_000);
+        assert_eq!(backoff_ms(60), 3_600_000);
+    }
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            format!("{:?}", SmtpPassword("hunter2".into())),
+            "SmtpPassword(***)"
+        );
+    }
+}
