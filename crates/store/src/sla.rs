@@ -504,6 +504,49 @@ impl Store {
             .transpose()
     }
 
+    /// Each tracked ticket's SLA for the KPI dataset: its finished runs, and its targets'
+    /// statuses as of its last event (due dates of running targets, breaches so far). `only`
+    /// limits it to those tickets (the ones a commit changed). Nothing without policies.
+    pub async fn scan_sla(
+        &self,
+        only: Option<&[Id]>,
+        mut f: impl FnMut(&Id, &[Finished], &[MetricStatus]),
+    ) -> Result<u64, StoreError> {
+        let config = self.sla_config().await?;
+        if config.policies.versions().is_empty() || only.is_some_and(<[Id]>::is_empty) {
+            return Ok(0);
+        }
+        let rows: Vec<(String, String)> = match only {
+            None => on_read!(self, p => sqlx::query_as("SELECT ticket, state FROM sla_trackers")
+                .fetch_all(p).await)?,
+            Some(ids) => on_read!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT ticket, state FROM sla_trackers WHERE ticket IN (");
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(id.as_str().to_owned());
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(p).await
+            })?,
+        };
+        let count = rows.len() as u64;
+        for (ticket, state) in rows {
+            let sla: TicketSla = serde_json::from_str(&state)
+                .map_err(|e| StoreError::corrupt(format!("sla_trackers {ticket}: {e}")))?;
+            let id =
+                Id::parse("ticket", &ticket).map_err(|e| StoreError::corrupt(e.to_string()))?;
+            let statuses = sla.statuses(sla.last_at(), config.clocks());
+            f(&id, sla.finished(), &statuses);
+        }
+        Ok(count)
+    }
+
+    /// The business calendars in effect, compiled: business-time KPIs count on them.
+    pub async fn business_calendars(&self) -> Result<Option<Arc<Calendars>>, StoreError> {
+        Ok(self.sla_config().await?.calendars)
+    }
+
     /// Achievement per policy and target over every finished run.
     pub async fn sla_achievement(&self) -> Result<Vec<Achievement>, StoreError> {
         Ok(on_read!(self, p => sqlx::query_as(

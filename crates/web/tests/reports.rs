@@ -26,7 +26,10 @@ async fn reports_are_live_and_explain_names_the_events() {
     for db in sanjeh_testkit::fresh_databases().await {
         let store = sanjeh_testkit::open(&db).await;
         let dataset = Arc::new(RwLock::new(live::load_dataset(&store).await.unwrap()));
-        let writer = Writer::start(store.clone(), Some(live::commit_hook(dataset.clone())));
+        let writer = Writer::start(
+            store.clone(),
+            Some(live::commit_hook(dataset.clone(), store.clone())),
+        );
         let state = AppState::new(store.clone(), writer, WebOptions::default())
             .with_reports(dataset, Default::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -127,5 +130,97 @@ async fn reports_are_live_and_explain_names_the_events() {
         assert_eq!(status, 200);
         assert_eq!(agents[0]["agent"], "A-2");
         store.close().await;
+    }
+}
+
+/// Standard policy: a first reply within an hour (calendar). S-1 is answered in 30 minutes,
+/// S-2 in two hours, S-3 not at all (yet).
+const SLA_HISTORY: &str = r#"{"type":"sla.policies","at":"2026-01-01T00:00:00Z","policies":[{"id":"std","name":"Standard","targets":{"normal":{"first_reply":{"minutes":60,"hours":"calendar"}}}}]}
+{"type":"ticket.created","at":"2026-01-05T09:00:00Z","ticket":"S-1","customer":"C-1","channel":"email","priority":"normal"}
+{"type":"ticket.message","at":"2026-01-05T09:30:00Z","ticket":"S-1","author":"agent:A-1","body":"Hi"}
+{"type":"ticket.created","at":"2026-01-05T10:00:00Z","ticket":"S-2","customer":"C-2","channel":"email","priority":"normal"}
+{"type":"ticket.message","at":"2026-01-05T12:00:00Z","ticket":"S-2","author":"agent:A-1","body":"Late"}
+{"type":"ticket.created","at":"2026-01-06T10:00:00Z","ticket":"S-3","customer":"C-3","channel":"email","priority":"normal"}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sla_outcomes_kept_by_the_store_reach_the_report_live() {
+    for db in sanjeh_testkit::fresh_databases().await {
+        let store = sanjeh_testkit::open(&db).await;
+        let dataset = Arc::new(RwLock::new(live::load_dataset(&store).await.unwrap()));
+        let writer = Writer::start(
+            store.clone(),
+            Some(live::commit_hook(dataset.clone(), store.clone())),
+        );
+        let state = AppState::new(store.clone(), writer, WebOptions::default())
+            .with_reports(dataset, Default::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
+        tokio::spawn(sanjeh_web::serve(listener, state, std::future::pending()));
+        let token = store.issue_token("t", Role::Admin, None).await.unwrap().1.0;
+        let client = reqwest::Client::new();
+        let post = |body: &'static str| {
+            client
+                .post(format!("{base}/events"))
+                .bearer_auth(&token)
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+        };
+        assert_eq!(
+            post(SLA_HISTORY).await.unwrap().status(),
+            201,
+            "{}",
+            db.name
+        );
+        let url = format!("{base}/reports?from=2026-01-01&to=2026-02-01");
+        // The aggregator applies a commit within milliseconds of the 201.
+        let report = report_when(&client, &url, &token, |r| {
+            r["kpis"]["sla_achievement_rate"]["den"] == 2
+        })
+        .await;
+        let k = &report["kpis"];
+        let rate = &k["sla_achievement_rate"];
+        assert_eq!(rate["num"], 1, "{}: {rate}", db.name);
+        assert_eq!(rate["by_policy"]["std"]["den"], 2);
+        assert_eq!(
+            k["overdue_backlog"]["value"], 1,
+            "S-3's first reply was due on 6 January: {}",
+            k["overdue_backlog"]
+        );
+
+        // S-3 is answered (late): the next report counts it, without a restart.
+        let reply = r#"{"type":"ticket.message","at":"2026-01-07T09:00:00Z","ticket":"S-3","author":"agent:A-1","body":"Sorry"}
+"#;
+        assert_eq!(post(reply).await.unwrap().status(), 201);
+        let r = report_when(&client, &url, &token, |r| {
+            r["kpis"]["sla_achievement_rate"]["den"] == 3
+        })
+        .await;
+        assert_eq!(r["kpis"]["sla_achievement_rate"]["num"], 1);
+        assert_eq!(r["kpis"]["overdue_backlog"]["value"], 0);
+    }
+}
+
+/// The report at `url` once `ready` holds of it; fails after a second.
+async fn report_when(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    ready: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let (status, r) = get(client, url, token).await;
+        assert_eq!(status, 200, "{r}");
+        if ready(&r) {
+            return r;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the report did not catch up within a second: {}",
+            r["kpis"]
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -19,11 +19,13 @@ pub async fn run(settings: &Settings, args: &ReportArgs) -> CliResult {
         previous: Some(!args.no_previous),
         ..ReportParams::default()
     };
-    let request = params
+    let mut request = params
         .to_request(jiff::Timestamp::now(), &settings.targets)
         .map_err(|e| CliError::Usage(format!("--{}: {}", e.field, e.message)))?;
     let store = super::open(settings, Durability::Normal).await?;
     let dataset = sanjeh_web::live::load_dataset(&store).await?;
+    // Business-time KPIs count on the calendars in effect, when any are configured.
+    request.calendars = store.business_calendars().await?;
     store.close().await;
     if let Some(n) = args.repeat {
         time_reports(&dataset, &request, n);

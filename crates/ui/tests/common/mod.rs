@@ -77,7 +77,10 @@ impl TestApp {
         let dataset: SharedDataset = Arc::new(RwLock::new(
             live::load_dataset(&store).await.expect("dataset"),
         ));
-        let writer = Writer::start(store.clone(), Some(live::commit_hook(dataset.clone())));
+        let writer = Writer::start(
+            store.clone(),
+            Some(live::commit_hook(dataset.clone(), store.clone())),
+        );
         writer
             .submit(
                 Request::Record(vec![

@@ -30,7 +30,8 @@ async fn with_dataset<T: Send + 'static>(
             "reports are not enabled on this server".into(),
         ));
     };
-    let request = params.to_request(jiff::Timestamp::now(), &targets)?;
+    let mut request = params.to_request(jiff::Timestamp::now(), &targets)?;
+    request.calendars = state.store.business_calendars().await?;
     tokio::task::spawn_blocking(move || {
         let ds = dataset
             .read()
