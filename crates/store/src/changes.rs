@@ -63,6 +63,8 @@ pub struct Committed {
     pub activity: Vec<(Id, i64)>,
     /// Events other than ticket changes (surveys, calls, votes, costs…).
     pub events: Vec<Event>,
+    /// The SLA of the tickets whose tracker changed, as written (none without policies).
+    pub sla: Vec<crate::sla::SlaOfTicket>,
 }
 
 /// Where a batch stood, to undo one request's changes without losing the others'.
@@ -309,6 +311,7 @@ impl Changes {
                 .iter()
                 .map(|(_, at, body)| Event::new(sanjeh_domain::from_millis(*at), body.clone()))
                 .collect(),
+            sla: self.sla.committed(),
         }
     }
 

@@ -282,6 +282,7 @@ fn append(into: &mut Committed, more: Committed) {
     into.reopens.extend(more.reopens);
     into.activity.extend(more.activity);
     into.events.extend(more.events);
+    into.sla.extend(more.sla);
 }
 
 /// The tickets a chunk's ticket changes name (merge targets included), not yet in `known`.

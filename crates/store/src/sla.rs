@@ -266,6 +266,21 @@ impl SlaBatch {
         }
     }
 
+    /// The SLA of the tickets this batch changed, as it will be written.
+    pub fn committed(&self) -> Vec<SlaOfTicket> {
+        self.dirty
+            .iter()
+            .filter_map(|id| {
+                let (sla, statuses) = (self.trackers.get(id)?, self.statuses.get(id)?);
+                Some(SlaOfTicket {
+                    ticket: id.clone(),
+                    finished: sla.finished().to_vec(),
+                    statuses: statuses.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// The rows to write for this batch.
     pub fn rows(&self) -> Result<Rows<'_>, StoreError> {
         let mut rows = Rows {
@@ -288,6 +303,15 @@ impl SlaBatch {
         }
         Ok(rows)
     }
+}
+
+/// One ticket's SLA as the store keeps it: every run that ended, and its targets' statuses as
+/// of its last event. Handed to the KPI dataset at load and after each commit.
+#[derive(Debug, Clone)]
+pub struct SlaOfTicket {
+    pub ticket: Id,
+    pub finished: Vec<Finished>,
+    pub statuses: Vec<MetricStatus>,
 }
 
 /// What one batch writes to the SLA tables.
@@ -504,40 +528,26 @@ impl Store {
             .transpose()
     }
 
-    /// Each tracked ticket's SLA for the KPI dataset: its finished runs, and its targets'
-    /// statuses as of its last event (due dates of running targets, breaches so far). `only`
-    /// limits it to those tickets (the ones a commit changed). Nothing without policies.
-    pub async fn scan_sla(
-        &self,
-        only: Option<&[Id]>,
-        mut f: impl FnMut(&Id, &[Finished], &[MetricStatus]),
-    ) -> Result<u64, StoreError> {
+    /// Every tracked ticket's SLA, for the KPI dataset at start (commits hand theirs over in
+    /// [`Committed`](crate::Committed)). Nothing without policies.
+    pub async fn scan_sla(&self, mut f: impl FnMut(SlaOfTicket)) -> Result<u64, StoreError> {
         let config = self.sla_config().await?;
-        if config.policies.versions().is_empty() || only.is_some_and(<[Id]>::is_empty) {
+        if config.policies.versions().is_empty() {
             return Ok(0);
         }
-        let rows: Vec<(String, String)> = match only {
-            None => on_read!(self, p => sqlx::query_as("SELECT ticket, state FROM sla_trackers")
-                .fetch_all(p).await)?,
-            Some(ids) => on_read!(self, p => {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT ticket, state FROM sla_trackers WHERE ticket IN (");
-                let mut list = qb.separated(", ");
-                for id in ids {
-                    list.push_bind(id.as_str().to_owned());
-                }
-                qb.push(")");
-                qb.build_query_as().fetch_all(p).await
-            })?,
-        };
+        let rows: Vec<(String, String)> = on_read!(self, p => sqlx::query_as(
+            "SELECT ticket, state FROM sla_trackers").fetch_all(p).await)?;
         let count = rows.len() as u64;
         for (ticket, state) in rows {
             let sla: TicketSla = serde_json::from_str(&state)
                 .map_err(|e| StoreError::corrupt(format!("sla_trackers {ticket}: {e}")))?;
-            let id =
+            let ticket =
                 Id::parse("ticket", &ticket).map_err(|e| StoreError::corrupt(e.to_string()))?;
-            let statuses = sla.statuses(sla.last_at(), config.clocks());
-            f(&id, sla.finished(), &statuses);
+            f(SlaOfTicket {
+                statuses: sla.statuses(sla.last_at(), config.clocks()),
+                finished: sla.finished().to_vec(),
+                ticket,
+            });
         }
         Ok(count)
     }

@@ -4,9 +4,8 @@
 //! The writer never waits for a report: its commit hook only queues what it committed; an
 //! aggregator task applies the queue under the write lock.
 
-use sanjeh_domain::Id;
 use sanjeh_metrics::Dataset;
-use sanjeh_store::sla::{Finished, MetricStatus};
+use sanjeh_store::sla::SlaOfTicket;
 use sanjeh_store::writer::CommitHook;
 use sanjeh_store::{Committed, Store, StoreError};
 use std::sync::{Arc, RwLock};
@@ -28,12 +27,7 @@ pub async fn load_dataset(store: &Store) -> Result<Dataset, StoreError> {
         .scan_agent_activity(|a, at| ds.add_agent_activity(&a, at))
         .await?;
     store.scan_other_events(|e| ds.add_event(&e)).await?;
-    store
-        .scan_sla(None, |t, finished, statuses| {
-            ds.set_sla_outcomes(t, finished);
-            ds.set_sla_statuses(t, statuses);
-        })
-        .await?;
+    store.scan_sla(|s| set_sla(&mut ds, &s)).await?;
     ds.shrink_to_fit();
     tracing::info!(
         tickets,
@@ -63,34 +57,18 @@ pub fn apply(ds: &mut Dataset, c: &Committed) {
     for e in &c.events {
         ds.add_event(e);
     }
-}
-
-/// One ticket's SLA as the store keeps it: finished runs and current statuses.
-type SlaOfTicket = (Id, Vec<Finished>, Vec<MetricStatus>);
-
-/// The SLA of the tickets a batch of commits changed, read back from the store (the store
-/// keeps it in the same transaction as the events; nothing when no policy is configured).
-async fn sla_of(store: &Store, batch: &[Committed]) -> Vec<SlaOfTicket> {
-    let ids: Vec<Id> = batch
-        .iter()
-        .flat_map(|c| c.tickets.iter().map(|t| t.id.clone()))
-        .collect();
-    let mut out = Vec::new();
-    let read = store
-        .scan_sla(Some(&ids), |t, finished, statuses| {
-            out.push((t.clone(), finished.to_vec(), statuses.to_vec()));
-        })
-        .await;
-    if let Err(e) = read {
-        // The next commit of the ticket, or a restart, brings it back in line.
-        tracing::warn!(error = %e, "reading SLA state for the KPI dataset failed");
+    for s in &c.sla {
+        set_sla(ds, s);
     }
-    out
 }
 
-/// A commit hook for the writer that feeds `ds` through an aggregator task; the SLA of the
-/// tickets changed is read back from `store`.
-pub fn commit_hook(ds: SharedDataset, store: Store) -> CommitHook {
+fn set_sla(ds: &mut Dataset, s: &SlaOfTicket) {
+    ds.set_sla_outcomes(&s.ticket, &s.finished);
+    ds.set_sla_statuses(&s.ticket, &s.statuses);
+}
+
+/// A commit hook for the writer that feeds `ds` through an aggregator task.
+pub fn commit_hook(ds: SharedDataset) -> CommitHook {
     let (tx, mut rx) = mpsc::unbounded_channel::<Committed>();
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
@@ -98,31 +76,12 @@ pub fn commit_hook(ds: SharedDataset, store: Store) -> CommitHook {
             while let Ok(more) = rx.try_recv() {
                 batch.push(more);
             }
-            let ds_for_facts = ds.clone();
-            // Taking the lock may wait for a running report: do it off the async workers.
-            let batch = tokio::task::spawn_blocking(move || {
-                let mut guard = ds_for_facts
-                    .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                for c in &batch {
-                    apply(&mut guard, c);
-                }
-                batch
-            })
-            .await;
-            // Then the SLA the store kept for those tickets (a read: the facts above do not
-            // wait for it).
-            let Ok(batch) = batch else { continue };
-            let sla = sla_of(&store, &batch).await;
-            if sla.is_empty() {
-                continue;
-            }
             let ds = ds.clone();
+            // Taking the lock may wait for a running report: do it off the async workers.
             let _ = tokio::task::spawn_blocking(move || {
                 let mut guard = ds.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-                for (t, finished, statuses) in &sla {
-                    guard.set_sla_outcomes(t, finished);
-                    guard.set_sla_statuses(t, statuses);
+                for c in &batch {
+                    apply(&mut guard, c);
                 }
             })
             .await;

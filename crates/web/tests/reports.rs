@@ -26,10 +26,7 @@ async fn reports_are_live_and_explain_names_the_events() {
     for db in sanjeh_testkit::fresh_databases().await {
         let store = sanjeh_testkit::open(&db).await;
         let dataset = Arc::new(RwLock::new(live::load_dataset(&store).await.unwrap()));
-        let writer = Writer::start(
-            store.clone(),
-            Some(live::commit_hook(dataset.clone(), store.clone())),
-        );
+        let writer = Writer::start(store.clone(), Some(live::commit_hook(dataset.clone())));
         let state = AppState::new(store.clone(), writer, WebOptions::default())
             .with_reports(dataset, Default::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -148,10 +145,7 @@ async fn sla_outcomes_kept_by_the_store_reach_the_report_live() {
     for db in sanjeh_testkit::fresh_databases().await {
         let store = sanjeh_testkit::open(&db).await;
         let dataset = Arc::new(RwLock::new(live::load_dataset(&store).await.unwrap()));
-        let writer = Writer::start(
-            store.clone(),
-            Some(live::commit_hook(dataset.clone(), store.clone())),
-        );
+        let writer = Writer::start(store.clone(), Some(live::commit_hook(dataset.clone())));
         let state = AppState::new(store.clone(), writer, WebOptions::default())
             .with_reports(dataset, Default::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -15,10 +15,7 @@ pub async fn run(settings: &Settings) -> CliResult {
 /// Serves `store` on the configured address; prints the URL once listening.
 pub async fn serve(store: Store, settings: &Settings) -> CliResult {
     let dataset: SharedDataset = Arc::new(RwLock::new(live::load_dataset(&store).await?));
-    let writer = Writer::start(
-        store.clone(),
-        Some(live::commit_hook(dataset.clone(), store.clone())),
-    );
+    let writer = Writer::start(store.clone(), Some(live::commit_hook(dataset.clone())));
     let options = WebOptions {
         max_body_bytes: settings.max_body_bytes,
     };

@@ -77,10 +77,7 @@ impl TestApp {
         let dataset: SharedDataset = Arc::new(RwLock::new(
             live::load_dataset(&store).await.expect("dataset"),
         ));
-        let writer = Writer::start(
-            store.clone(),
-            Some(live::commit_hook(dataset.clone(), store.clone())),
-        );
+        let writer = Writer::start(store.clone(), Some(live::commit_hook(dataset.clone())));
         writer
             .submit(
                 Request::Record(vec![
