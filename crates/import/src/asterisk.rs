@@ -49,18 +49,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// How to read the logs.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The zone of local date-times in table exports (`--tz`); flat files use epoch seconds.
-    pub tz: TimeZone,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options { tz: TimeZone::UTC }
-    }
-}
+/// How to read the logs: the zone of local date-times in table exports.
+pub type Options = crate::ZoneOptions;
 
 /// Converts queue logs, in order, sharing call state across files (a rotated log continues
 /// the previous one). Fails at once when a file cannot be opened or is not a queue_log.

@@ -23,20 +23,7 @@ use std::path::PathBuf;
 pub use convert::{channel, csat, priority, status, ticket_id, user_id};
 
 /// How to read a Freshdesk export.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The zone of times that carry no offset (Freshdesk's API gives offsets, so this only
-    /// matters for re-exported files).
-    pub tz: jiff::tz::TimeZone,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            tz: jiff::tz::TimeZone::UTC,
-        }
-    }
-}
+pub type Options = crate::ZoneOptions;
 
 /// What a Freshdesk file holds, in reading order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

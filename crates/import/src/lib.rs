@@ -22,6 +22,6 @@ pub mod record;
 pub mod summary;
 pub mod zendesk;
 
-pub use record::{Converted, Item, Origin, Problem, Record};
+pub use record::{Converted, Item, Origin, Problem, Record, ZoneOptions};
 pub use sanjeh_domain::Event;
 pub use summary::Summary;

@@ -27,6 +27,22 @@ impl fmt::Display for Origin {
     }
 }
 
+/// How to read a source that brings its own structure: only the zone of times that carry no
+/// offset (the `--tz` flag). Zendesk's and Freshdesk's APIs give offsets, so it matters only for
+/// re-exported files; Asterisk's table exports hold local date-times, its flat files epochs.
+#[derive(Debug, Clone)]
+pub struct ZoneOptions {
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl Default for ZoneOptions {
+    fn default() -> ZoneOptions {
+        ZoneOptions {
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+}
+
 /// One interchange event and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {

@@ -29,20 +29,7 @@ pub use convert::{ticket_id, user_id};
 pub use verify::{Disagreement, Verification, verify};
 
 /// How to read a Zendesk export.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The zone of times that carry no offset (Zendesk's API always gives UTC, so this only
-    /// matters for hand-made or re-exported files).
-    pub tz: jiff::tz::TimeZone,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            tz: jiff::tz::TimeZone::UTC,
-        }
-    }
-}
+pub type Options = crate::ZoneOptions;
 
 /// What a Zendesk file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
