@@ -15,7 +15,7 @@
 use crate::record::{Converted, Item, Origin, Problem, Record};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use sanjeh_domain::{Event, EventBody};
+use sanjeh_domain::{Event, EventBody, Id};
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess,
     Visitor,
@@ -742,6 +742,12 @@ impl<'de> Visitor<'de> for ProbeMap<'_, '_> {
 pub struct SourceId(pub i64);
 
 impl SourceId {
+    /// The Sanjeh id of this source id: a system and kind prefix (`zd-u`, `fd-g`…) and the digits.
+    pub fn prefixed(self, prefix: &str) -> Id {
+        Id::parse("id", &format!("{prefix}{}", self.0))
+            .expect("a prefix and an integer form a valid id")
+    }
+
     /// An id inside a loosely typed value (an audit's `value`): a number or a digit string.
     pub fn from_value(v: &Value) -> Option<SourceId> {
         match v {

@@ -72,13 +72,7 @@ pub fn compute<C: DurationClock>(
         from: millis(req.from),
         to: millis(req.to).max(millis(req.from)),
     };
-    let n = &ds.names;
-    let card = Cardinalities {
-        groups: n.groups.len(),
-        agents: n.agents.len(),
-        orgs: n.orgs.len(),
-        tags: n.tags.len(),
-    };
+    let card = Cardinalities::of(&ds.names);
     let keyers: Vec<Keyer> = plan
         .groupings
         .iter()
@@ -276,13 +270,7 @@ pub fn family_timings<C: DurationClock>(
         from: millis(req.from),
         to: millis(req.to).max(millis(req.from)),
     };
-    let n = &ds.names;
-    let card = Cardinalities {
-        groups: n.groups.len(),
-        agents: n.agents.len(),
-        orgs: n.orgs.len(),
-        tags: n.tags.len(),
-    };
+    let card = Cardinalities::of(&ds.names);
     let keyers: Vec<Keyer> = req
         .groupings()
         .iter()

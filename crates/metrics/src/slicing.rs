@@ -51,6 +51,17 @@ pub struct Cardinalities {
     pub tags: usize,
 }
 
+impl Cardinalities {
+    pub fn of(names: &crate::names::Names) -> Cardinalities {
+        Cardinalities {
+            groups: names.groups.len(),
+            agents: names.agents.len(),
+            orgs: names.orgs.len(),
+            tags: names.tags.len(),
+        }
+    }
+}
+
 impl Keyer {
     pub fn new(
         dims: &[Dimension],

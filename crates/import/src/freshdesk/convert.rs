@@ -90,24 +90,20 @@ impl Convert for Freshdesk {
 
 /// `fd-<id>` for a ticket.
 pub fn ticket_id(id: SourceId) -> Id {
-    prefixed("fd-", id)
+    id.prefixed("fd-")
 }
 
 /// `fd-u<id>` for a contact or an agent (Freshdesk's agents are users with a contact too).
 pub fn user_id(id: SourceId) -> Id {
-    prefixed("fd-u", id)
+    id.prefixed("fd-u")
 }
 
 fn group_id(id: SourceId) -> Id {
-    prefixed("fd-g", id)
+    id.prefixed("fd-g")
 }
 
 fn company_id(id: SourceId) -> Id {
-    prefixed("fd-o", id)
-}
-
-fn prefixed(prefix: &str, id: SourceId) -> Id {
-    Id::parse("id", &format!("{prefix}{}", id.0)).expect("a prefix and an integer form a valid id")
+    id.prefixed("fd-o")
 }
 
 /// Ticket status: 2 open, 3 pending, 4 resolved, 5 closed. Custom statuses (6 and up) have no
@@ -323,7 +319,7 @@ impl Freshdesk {
                 public: true,
                 body: text,
                 channel: Some(channel),
-                message: Some(prefixed("fd-d", ticket)),
+                message: Some(ticket.prefixed("fd-d")),
             };
             out.event(
                 created,
@@ -478,7 +474,7 @@ impl Freshdesk {
             public: !private,
             body: text,
             channel: None,
-            message: Some(prefixed("fd-c", id)),
+            message: Some(id.prefixed("fd-c")),
         };
         out.event(
             at,

@@ -80,24 +80,20 @@ impl Convert for Zendesk {
 
 /// `zd-<id>` for a ticket.
 pub fn ticket_id(id: SourceId) -> Id {
-    prefixed("zd-", id)
+    id.prefixed("zd-")
 }
 
 /// `zd-u<id>` for a user, customer or agent alike (Zendesk has one user id space).
 pub fn user_id(id: SourceId) -> Id {
-    prefixed("zd-u", id)
+    id.prefixed("zd-u")
 }
 
 fn group_id(id: SourceId) -> Id {
-    prefixed("zd-g", id)
+    id.prefixed("zd-g")
 }
 
 fn organization_id(id: SourceId) -> Id {
-    prefixed("zd-o", id)
-}
-
-fn prefixed(prefix: &str, id: SourceId) -> Id {
-    Id::parse("id", &format!("{prefix}{}", id.0)).expect("a prefix and an integer form a valid id")
+    id.prefixed("zd-o")
 }
 
 /// Tags as Sanjeh keeps them; a tag Sanjeh cannot hold (empty, over 128 bytes) is dropped.
@@ -388,7 +384,7 @@ impl Zendesk {
             public: e.public.unwrap_or(true),
             body: e.body.take().unwrap_or_default(),
             channel: if voice { Some(Channel::Phone) } else { channel },
-            message: Some(prefixed("zd-c", event)),
+            message: Some(event.prefixed("zd-c")),
         };
         out.event(
             at,
@@ -718,7 +714,7 @@ impl Zendesk {
                 .or_else(|| c.body.clone())
                 .unwrap_or_default(),
             channel: c.via.as_ref().and_then(known_channel),
-            message: Some(prefixed("zd-c", comment)),
+            message: Some(comment.prefixed("zd-c")),
         };
         out.event(
             at,

@@ -516,13 +516,7 @@ mod tests {
             from: from.as_millisecond(),
             to: to.as_millisecond(),
         };
-        let n = &ds.names;
-        let card = Cardinalities {
-            groups: n.groups.len(),
-            agents: n.agents.len(),
-            orgs: n.orgs.len(),
-            tags: n.tags.len(),
-        };
+        let card = Cardinalities::of(&ds.names);
         let history = History::build(&ds);
         let ctx = Ctx {
             ds: &ds,
