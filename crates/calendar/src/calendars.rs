@@ -17,6 +17,46 @@ pub struct CalendarsConfig {
     pub groups: BTreeMap<String, Schedule>,
 }
 
+/// The name under which [`CalendarsConfig::schedule`] finds the default schedule (any other
+/// name is a group id).
+pub const DEFAULT_CALENDAR: &str = "default";
+
+impl CalendarsConfig {
+    /// The schedule called `name`: [`DEFAULT_CALENDAR`] or a group that has its own.
+    pub fn schedule(&self, name: &str) -> Option<&Schedule> {
+        if name == DEFAULT_CALENDAR {
+            Some(&self.default)
+        } else {
+            self.groups.get(name)
+        }
+    }
+
+    /// The schedule called `name`, to change it in place.
+    pub fn schedule_mut(&mut self, name: &str) -> Option<&mut Schedule> {
+        if name == DEFAULT_CALENDAR {
+            Some(&mut self.default)
+        } else {
+            self.groups.get_mut(name)
+        }
+    }
+
+    /// Sets the default schedule or a group's; returns whether one was replaced.
+    pub fn set_schedule(&mut self, name: &str, schedule: Schedule) -> bool {
+        if name == DEFAULT_CALENDAR {
+            self.default = schedule;
+            true
+        } else {
+            self.groups.insert(name.to_owned(), schedule).is_some()
+        }
+    }
+
+    /// Removes a group's own schedule (the group then follows the default one); the default
+    /// schedule cannot be removed. Returns whether there was one.
+    pub fn remove_group(&mut self, name: &str) -> bool {
+        name != DEFAULT_CALENDAR && self.groups.remove(name).is_some()
+    }
+}
+
 /// Compiled calendars: the default one and those of groups that have their own.
 #[derive(Debug, Clone)]
 pub struct Calendars {
@@ -73,5 +113,58 @@ impl Default for Calendars {
         Calendars::new(
             BusinessCalendar::new(Schedule::default()).expect("the default schedule is valid"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::holiday::{DateCalendar, Holiday};
+
+    #[test]
+    fn schedules_by_name_and_holidays_added_once_removed_by_date() {
+        let mut config = CalendarsConfig::default();
+        assert!(config.schedule("billing").is_none());
+        assert!(!config.set_schedule("billing", Schedule::russia_office()));
+        assert!(config.set_schedule("billing", Schedule::russia_office()));
+        assert_eq!(
+            config.schedule(DEFAULT_CALENDAR),
+            Some(&Schedule::default())
+        );
+        let nowruz = Holiday {
+            name: "Nowruz".into(),
+            date: "01-01".into(),
+            end: Some("01-04".into()),
+            calendar: DateCalendar::Jalali,
+            yearly: true,
+        };
+        let s = config.schedule_mut(DEFAULT_CALENDAR).unwrap();
+        assert_eq!(
+            s.add_holidays([nowruz.clone(), Holiday::on("2026-01-01")]),
+            2
+        );
+        assert_eq!(s.add_holidays([nowruz.clone()]), 0, "already there");
+        // Removal names the first date as written, in its calendar.
+        assert_eq!(s.remove_holidays("01-01", DateCalendar::Gregorian), 0);
+        assert_eq!(s.remove_holidays("01-01", DateCalendar::Jalali), 1);
+        assert_eq!(s.holidays, [Holiday::on("2026-01-01")]);
+        assert!(!config.remove_group(DEFAULT_CALENDAR));
+        assert!(config.remove_group("billing"));
+        assert!(config.groups.is_empty());
+    }
+
+    #[test]
+    fn a_holiday_checks_its_own_fields() {
+        assert!(Holiday::on("2026-02-28").validate().is_ok());
+        let e = Holiday::on("2026-02-30").validate().unwrap_err();
+        assert_eq!(e.field, "date");
+        let mut h = Holiday::on("2026-03-02");
+        h.end = Some("2026-03-01".into());
+        assert_eq!(h.validate().unwrap_err().field, "end");
+        h = Holiday::on("1403-12-30");
+        h.calendar = DateCalendar::Jalali;
+        assert!(h.validate().is_ok(), "1403 is a Jalali leap year");
+        h.date = "1404-12-30".into();
+        assert_eq!(h.validate().unwrap_err().field, "date");
     }
 }

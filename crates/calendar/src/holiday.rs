@@ -51,6 +51,23 @@ pub struct Holiday {
 }
 
 impl Holiday {
+    /// Checks the dates as a schedule would; the error names the holiday's own field (`date`,
+    /// `end`), for callers that add holidays one by one and prefix their own path.
+    pub fn validate(&self) -> Result<(), ScheduleError> {
+        Holidays::default().compile(0, self).map_err(|mut e| {
+            if let Some(rest) = e.field.strip_prefix("holidays[0].") {
+                e.field = rest.to_owned();
+            }
+            e
+        })
+    }
+
+    /// Whether this holiday starts on `date` written in `calendar` (how a holiday is named
+    /// for removal: `2025-01-01`, or `01-01` for a yearly one).
+    pub fn starts_on(&self, date: &str, calendar: DateCalendar) -> bool {
+        self.calendar == calendar && self.date.trim() == date.trim()
+    }
+
     /// A single Gregorian day.
     pub fn on(date: &str) -> Self {
         Holiday {

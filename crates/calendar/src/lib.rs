@@ -24,7 +24,7 @@ pub mod national;
 mod schedule;
 
 pub use business::{BusinessCalendar, tz_database};
-pub use calendars::{Calendars, CalendarsConfig};
+pub use calendars::{Calendars, CalendarsConfig, DEFAULT_CALENDAR};
 pub use error::{IcsError, ScheduleError};
 pub use holiday::{DateCalendar, Holiday};
 pub use ics::parse_ics;

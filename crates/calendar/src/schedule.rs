@@ -135,6 +135,25 @@ impl Schedule {
         }
     }
 
+    /// Adds holidays, skipping those the schedule already has (so adding the same list twice
+    /// changes nothing). Returns how many were added.
+    pub fn add_holidays(&mut self, holidays: impl IntoIterator<Item = Holiday>) -> usize {
+        let before = self.holidays.len();
+        for h in holidays {
+            if !self.holidays.contains(&h) {
+                self.holidays.push(h);
+            }
+        }
+        self.holidays.len() - before
+    }
+
+    /// Removes every holiday that starts on `date` in `calendar`; returns how many.
+    pub fn remove_holidays(&mut self, date: &str, calendar: DateCalendar) -> usize {
+        let before = self.holidays.len();
+        self.holidays.retain(|h| !h.starts_on(date, calendar));
+        before - self.holidays.len()
+    }
+
     /// Open around the clock, every day.
     pub fn always_open(time_zone: &str) -> Self {
         Schedule::weekly(time_zone, &Weekday::ALL, "00:00", "24:00")

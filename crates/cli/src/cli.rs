@@ -60,6 +60,9 @@ pub enum Command {
     /// SLA: policies, business calendars, a ticket's targets, overdue tickets.
     #[command(subcommand)]
     Sla(crate::commands::SlaCommand),
+    /// Email: mailboxes, the outbound relay, inbound limits, the outbound queue.
+    #[command(subcommand)]
+    Mail(crate::commands::MailCommand),
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +124,18 @@ pub struct ServeArgs {
     /// Address to listen on [env: SANJEH_LISTEN] [default: 127.0.0.1:8080].
     #[arg(long)]
     pub listen: Option<String>,
+    /// Also receive mail over SMTP on this address (behind your MX; see docs/email.md)
+    /// [env: SANJEH_SMTP_LISTEN].
+    #[arg(long)]
+    pub smtp_listen: Option<String>,
+    /// This node's name in mailbox leases when several nodes share one database
+    /// [env: SANJEH_NODE_ID] [default: host name and --listen].
+    #[arg(long)]
+    pub node_id: Option<String>,
+    /// The address people reach this server at, for links in mail (portal sign-in), e.g.
+    /// https://help.example.com [env: SANJEH_PUBLIC_URL] [default: the listen address].
+    #[arg(long)]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,23 @@ pub struct Settings {
     /// The team's KPI targets (`[targets]` in the config file; see docs/metrics.md).
     #[serde(default)]
     pub targets: sanjeh_metrics::Targets,
+    /// Where `serve` receives mail over SMTP; none: no SMTP receiver.
+    #[serde(default)]
+    pub smtp_listen: Option<String>,
+    /// This node's name in mailbox leases; default: host name and `listen`.
+    #[serde(default)]
+    pub node_id: Option<String>,
+    /// How often `serve` reads the mail configuration again, in seconds.
+    #[serde(default = "fifteen")]
+    pub mail_reload_secs: u64,
+    /// The address people reach this server at (`https://help.example.com`), for links in
+    /// mail (portal sign-in); default: the listener's address.
+    #[serde(default)]
+    pub public_url: Option<String>,
+}
+
+fn fifteen() -> u64 {
+    15
 }
 
 impl Default for Settings {
@@ -31,6 +48,10 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             max_body_bytes: 4 << 20,
             targets: sanjeh_metrics::Targets::default(),
+            smtp_listen: None,
+            node_id: None,
+            mail_reload_secs: fifteen(),
+            public_url: None,
         }
     }
 }
@@ -46,6 +67,12 @@ struct FlagOverrides {
     log: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    smtp_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_url: Option<String>,
 }
 
 impl Settings {
@@ -55,6 +82,14 @@ impl Settings {
             Command::Serve(a) => a.listen.clone(),
             Command::Demo(a) => a.listen.clone(),
             _ => None,
+        };
+        let (smtp_listen, node_id, public_url) = match &cli.command {
+            Command::Serve(a) => (
+                a.smtp_listen.clone(),
+                a.node_id.clone(),
+                a.public_url.clone(),
+            ),
+            _ => (None, None, None),
         };
         let mut defaults = Settings::default();
         if matches!(cli.command, Command::Demo(_)) {
@@ -82,12 +117,19 @@ impl Settings {
                 "log",
                 "log_format",
                 "max_body_bytes",
+                "smtp_listen",
+                "node_id",
+                "mail_reload_secs",
+                "public_url",
             ]))
             .merge(Serialized::defaults(FlagOverrides {
                 database_url: g.database_url.clone(),
                 listen,
                 log: g.log.clone(),
                 log_format: g.log_format,
+                smtp_listen,
+                node_id,
+                public_url,
             }))
             .extract()
             .map_err(Box::new)
@@ -151,6 +193,26 @@ mod tests {
                 (s.listen.as_str(), s.database_url.as_str()),
                 ("10.0.0.3:3", "flag.db")
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_smtp_receiver_is_set_by_flag_environment_or_file() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(settings(&["sanjeh", "serve"]).smtp_listen, None);
+            jail.create_file("sanjeh.toml", "smtp_listen = \"127.0.0.1:2525\"")?;
+            assert_eq!(
+                settings(&["sanjeh", "serve"]).smtp_listen.as_deref(),
+                Some("127.0.0.1:2525")
+            );
+            jail.set_env("SANJEH_SMTP_LISTEN", "127.0.0.1:2526");
+            assert_eq!(
+                settings(&["sanjeh", "serve"]).smtp_listen.as_deref(),
+                Some("127.0.0.1:2526")
+            );
+            let s = settings(&["sanjeh", "serve", "--smtp-listen", "127.0.0.1:2527"]);
+            assert_eq!(s.smtp_listen.as_deref(), Some("127.0.0.1:2527"));
             Ok(())
         });
     }

@@ -5,7 +5,7 @@
 //! never comes through here, so these rules are never applied twice.
 
 use crate::error::{DomainError, FieldError};
-use crate::event::{EventBody, TicketCreated, TicketMessage, TicketUpdated};
+use crate::event::{EventBody, TicketCreated, TicketEscalated, TicketMessage, TicketUpdated};
 use crate::ids::Id;
 use crate::ticket::TicketState;
 use crate::vocab::{Author, Kind, Priority, Status};
@@ -28,6 +28,18 @@ pub enum Command {
         into: Id,
         by: Option<Author>,
     },
+    /// An escalation rule fired on the ticket: the level event, then its ticket actions.
+    Escalate(Escalation),
+}
+
+/// What an escalation rule does to a ticket (notifications are not the domain's business).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    pub escalated: TicketEscalated,
+    /// Raise the priority to this one (never lowers it).
+    pub raise_priority: Option<Priority>,
+    /// Reassign to this group (the agent is unassigned, so the group's agents pick it up).
+    pub reassign_group: Option<Id>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +70,7 @@ impl Command {
             Command::CreateTicket(n) => &n.created.ticket,
             Command::PostMessage(m) => &m.ticket,
             Command::ChangeTicket { ticket, .. } | Command::Merge { ticket, .. } => ticket,
+            Command::Escalate(e) => &e.escalated.ticket,
         }
     }
 
@@ -92,6 +105,7 @@ impl Command {
                 let target = other.ok_or_else(|| DomainError::UnknownTicket(into.to_string()))?;
                 merge(source, target, by.as_ref())
             }
+            Command::Escalate(e) => escalate(existing(ticket, &e.escalated.ticket)?, e),
         }
     }
 }
@@ -236,6 +250,36 @@ fn change(
     Ok(events)
 }
 
+/// The level event, then a priority raised (never lowered) and a group change made by the
+/// system, each only if it changes something.
+fn escalate(t: &TicketState, e: &Escalation) -> Result<Vec<EventBody>, DomainError> {
+    if !t.status.is_unsolved() {
+        return Err(FieldError::new("ticket", format!("ticket {} is {}", t.id, t.status)).into());
+    }
+    let mut events = vec![EventBody::TicketEscalated(e.escalated.clone())];
+    if let Some(p) = e.raise_priority.filter(|p| *p > t.priority) {
+        events.push(EventBody::TicketUpdated(TicketUpdated {
+            ticket: Some(t.id.clone()),
+            priority: Some(p),
+            by: Some(Author::System),
+            ..Default::default()
+        }));
+    }
+    if let Some(g) = e
+        .reassign_group
+        .as_ref()
+        .filter(|g| Some(*g) != t.group.as_ref())
+    {
+        events.push(EventBody::TicketAssigned {
+            ticket: t.id.clone(),
+            agent: None,
+            group: Some(g.clone()),
+            by: Some(Author::System),
+        });
+    }
+    Ok(events)
+}
+
 fn merge(
     source: &TicketState,
     target: &TicketState,
@@ -366,6 +410,47 @@ mod tests {
         assert_eq!(t.facts.handle_ms, Some(30));
         assert_eq!(t.facts.requester_wait_ms, Some(35));
         assert_eq!(t.facts.full_resolution_ms(), Some(105));
+    }
+
+    /// The spans derived on leaving new, open and on hold add up to the sums kept in the facts.
+    #[test]
+    fn status_spans_add_up_to_handle_and_wait_time() {
+        let mut t = new_ticket();
+        let mut spans = Vec::new();
+        for (status, at) in [
+            (Status::Open, 10),
+            (Status::Pending, 30),
+            (Status::Open, 100),
+            (Status::OnHold, 100), // an empty open span: none derived
+            (Status::Open, 140),
+            (Status::Solved, 150),
+        ] {
+            for e in set_status(status).decide(Some(&t), None).unwrap() {
+                spans.extend(t.apply(&e, at, Mode::Live).unwrap().status_span);
+            }
+        }
+        let got: Vec<(Status, i64, i64)> = spans.iter().map(|s| (s.status, s.from, s.to)).collect();
+        assert_eq!(
+            got,
+            [
+                (Status::New, 0, 10),
+                (Status::Open, 10, 30),
+                (Status::OnHold, 100, 140),
+                (Status::Open, 140, 150)
+            ]
+        );
+        let sum = |keep: &[Status]| -> i64 {
+            spans
+                .iter()
+                .filter(|s| keep.contains(&s.status))
+                .map(|s| s.to - s.from)
+                .sum()
+        };
+        assert_eq!(Some(sum(&[Status::New, Status::Open])), t.facts.handle_ms);
+        assert_eq!(
+            Some(sum(&[Status::New, Status::Open, Status::OnHold])),
+            t.facts.requester_wait_ms
+        );
     }
 
     #[test]

@@ -107,6 +107,69 @@ pub enum EventBody {
         default: Option<Value>,
         groups: Option<Value>,
     },
+    /// The whole list of escalation rules (Sanjeh's extension), in effect from the event's
+    /// instant on. Kept as JSON here; the store validates it with `sanjeh-sla`.
+    EscalationRules {
+        rules: Value,
+    },
+    /// The whole list of KPI alert rules (Sanjeh's extension), validated by the store.
+    AlertRules {
+        rules: Value,
+    },
+    /// A ticket was escalated by a rule (Sanjeh's extension): its level (1 = L1, 2 = L2, 3 =
+    /// lead…), the rule, the SLA target that triggered it and why. A rule escalates a run of a
+    /// target once: `run_started_at` names the run.
+    TicketEscalated(TicketEscalated),
+    /// A macro (canned reply) saved or deleted (Sanjeh's extension): the whole macro each
+    /// time, so the last event of a macro id is the macro.
+    Macro(Macro),
+}
+
+/// A canned reply with placeholders, and what applying it sets on the ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Macro {
+    /// The macro's id (`macro` on the wire).
+    pub id: Id,
+    pub name: String,
+    /// The reply text; `{{customer.name}}`, `{{ticket.id}}`, `{{agent.name}}`… are filled in
+    /// when applied.
+    pub body: String,
+    /// The agent whose personal macro this is; none: shared with the team.
+    pub owner: Option<Id>,
+    pub status: Option<crate::Status>,
+    pub priority: Option<Priority>,
+    /// Tags added to the ticket.
+    pub tags: Vec<String>,
+    /// Removed: the macro is no longer offered.
+    pub deleted: bool,
+    /// Who saved it.
+    pub by: Option<Author>,
+}
+
+impl Macro {
+    /// A macro with a name and no more than 64 KiB of text, else the field at fault.
+    pub fn checked(m: Macro) -> Result<Macro, FieldError> {
+        if m.name.trim().is_empty() {
+            return Err(FieldError::new("name", "is required"));
+        }
+        if m.name.chars().count() > 200 {
+            return Err(FieldError::new("name", "longer than 200 characters"));
+        }
+        if m.body.len() > 65_536 {
+            return Err(FieldError::new("body", "longer than 64 KiB"));
+        }
+        Ok(m)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketEscalated {
+    pub ticket: Id,
+    pub level: u8,
+    pub rule: String,
+    pub metric: String,
+    pub reason: Option<String>,
+    pub run_started_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -294,6 +357,10 @@ impl EventBody {
             EventBody::OrganizationProfile { .. } => "organization.profile",
             EventBody::SlaPolicies { .. } => "sla.policies",
             EventBody::Calendars { .. } => "calendars",
+            EventBody::EscalationRules { .. } => "escalation.rules",
+            EventBody::AlertRules { .. } => "alert.rules",
+            EventBody::TicketEscalated(_) => "ticket.escalated",
+            EventBody::Macro(_) => "macro",
         }
     }
 
@@ -308,6 +375,7 @@ impl EventBody {
             EventBody::TicketUpdated(e) => e.ticket.as_ref(),
             EventBody::SurveyResponse(e) => e.ticket.as_ref(),
             EventBody::Opportunity(e) => e.ticket.as_ref(),
+            EventBody::TicketEscalated(e) => Some(&e.ticket),
             _ => None,
         }
     }
@@ -322,6 +390,7 @@ impl EventBody {
                 | EventBody::TicketAssigned { .. }
                 | EventBody::TicketUpdated(_)
                 | EventBody::TicketMerged { .. }
+                | EventBody::TicketEscalated(_)
         )
     }
 
@@ -561,6 +630,31 @@ impl Event {
                 default: f.req_object_opt("default")?,
                 groups: f.req_object_opt("groups")?,
             },
+            "escalation.rules" => EventBody::EscalationRules {
+                rules: f.req_list("rules")?,
+            },
+            "alert.rules" => EventBody::AlertRules {
+                rules: f.req_list("rules")?,
+            },
+            "ticket.escalated" => EventBody::TicketEscalated(TicketEscalated {
+                ticket: f.req_id("ticket")?,
+                level: f.req_level("level")?,
+                rule: f.req_str("rule")?,
+                metric: f.req_str("metric")?,
+                reason: f.opt_str("reason")?,
+                run_started_at: f.opt_time("run_started_at")?,
+            }),
+            "macro" => EventBody::Macro(Macro::checked(Macro {
+                id: f.req_id("macro")?,
+                name: f.req_str("name")?,
+                body: f.opt_str("body")?.unwrap_or_default(),
+                owner: f.opt_id("owner")?,
+                status: f.opt_parse("status", Status::parse)?,
+                priority: f.opt_parse("priority", Priority::parse)?,
+                tags: f.opt_tags("tags")?.unwrap_or_default(),
+                deleted: f.opt_bool("deleted")?.unwrap_or(false),
+                by: f.opt_parse("by", Author::parse)?,
+            })?),
             "customer.profile" => EventBody::CustomerProfile(CustomerProfile {
                 customer: f.req_id("customer")?,
                 name: f.opt_str("name")?,
@@ -806,6 +900,30 @@ impl serde::Serialize for Event {
                     put!("groups", v);
                 }
             }
+            EventBody::EscalationRules { rules } | EventBody::AlertRules { rules } => {
+                put!("rules", rules)
+            }
+            EventBody::TicketEscalated(e) => {
+                put!("ticket", e.ticket);
+                put!("level", e.level);
+                put!("rule", e.rule);
+                put!("metric", e.metric);
+                opt!("reason", e.reason);
+                opt!("run_started_at", e.run_started_at);
+            }
+            EventBody::Macro(m) => {
+                put!("macro", m.id);
+                put!("name", m.name);
+                put!("body", m.body);
+                opt!("owner", m.owner);
+                opt!("status", m.status);
+                opt!("priority", m.priority);
+                put!("tags", m.tags);
+                if m.deleted {
+                    put!("deleted", true);
+                }
+                opt!("by", m.by);
+            }
         }
         for (k, v) in &self.extra {
             if !written.contains(&k.as_str()) {
@@ -832,6 +950,37 @@ impl Fields {
             None => Ok(None),
             Some(v @ Value::Object(_)) => Ok(Some(v)),
             Some(_) => Err(FieldError::new(k, "expected a JSON object")),
+        }
+    }
+
+    fn req_list(&mut self, k: &str) -> Result<Value, FieldError> {
+        match self.take(k) {
+            Some(v @ Value::Array(_)) => Ok(v),
+            Some(_) => Err(FieldError::new(k, "expected a list")),
+            None => Err(FieldError::new(k, "is required")),
+        }
+    }
+
+    fn req_level(&mut self, k: &str) -> Result<u8, FieldError> {
+        match self.take(k) {
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(l @ 1..=9) => Ok(l as u8),
+                _ => Err(FieldError::new(k, format!("expected 1 to 9, got {n}"))),
+            },
+            Some(other) => Err(FieldError::new(
+                k,
+                format!("expected a number, got {other}"),
+            )),
+            None => Err(FieldError::new(k, "is required")),
+        }
+    }
+
+    fn opt_time(&mut self, k: &str) -> Result<Option<Timestamp>, FieldError> {
+        match self.opt_str(k)? {
+            None => Ok(None),
+            Some(raw) => Timestamp::from_str(&raw)
+                .map(Some)
+                .map_err(|e| FieldError::new(k, format!("{raw:?} is not an RFC 3339 time: {e}"))),
         }
     }
 
@@ -1159,6 +1308,36 @@ mod tests {
             (
                 r#"{"type":"calendars","at":"2026-01-05T10:00:00Z","groups":[1]}"#,
                 "groups",
+            ),
+        ] {
+            assert_eq!(Event::parse_line(line).unwrap_err().field, field, "{line}");
+        }
+    }
+
+    #[test]
+    fn macro_events_round_trip_and_name_the_field() {
+        let line = r#"{"type":"macro","at":"2026-01-05T10:00:00Z","macro":"MAC-1","name":"Refund","body":"Hi {{customer.name}}","owner":"A-1","status":"solved","priority":"high","tags":["Refund"],"by":"agent:A-1"}"#;
+        let e = Event::parse_line(line).unwrap();
+        let EventBody::Macro(m) = &e.body else {
+            panic!("not a macro: {e:?}");
+        };
+        assert_eq!(m.tags, vec!["refund".to_owned()]);
+        assert_eq!(m.status, Some(Status::Solved));
+        assert!(!m.deleted);
+        assert_eq!(e.body.ticket(), None);
+        assert_eq!(Event::parse_line(&e.to_line()).unwrap(), e);
+        for (line, field) in [
+            (
+                r#"{"type":"macro","at":"2026-01-05T10:00:00Z","name":"x"}"#,
+                "macro",
+            ),
+            (
+                r#"{"type":"macro","at":"2026-01-05T10:00:00Z","macro":"M","name":" "}"#,
+                "name",
+            ),
+            (
+                r#"{"type":"macro","at":"2026-01-05T10:00:00Z","macro":"M","name":"x","status":"done"}"#,
+                "status",
             ),
         ] {
             assert_eq!(Event::parse_line(line).unwrap_err().field, field, "{line}");

@@ -37,6 +37,19 @@ pub struct Explanation {
     pub status: Status,
     pub metrics: Vec<Metric>,
     pub changes: Vec<FactChange>,
+    /// Escalations of the ticket (`ticket.escalated`), in log order.
+    pub escalations: Vec<Escalated>,
+}
+
+/// One escalation level reached by the ticket, and the event that recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Escalated {
+    pub seq: i64,
+    pub at: String,
+    pub level: u8,
+    pub rule: String,
+    pub metric: String,
+    pub reason: Option<String>,
 }
 
 /// Replays `events` (the ticket's, in log order, with their sequence numbers) and explains
@@ -50,6 +63,7 @@ pub fn explain(events: &[(i64, Event)], now: Millis) -> Option<Explanation> {
     let mut state = TicketState::create(created, first.at.as_millisecond());
     let mut changes = Vec::new();
     let mut last_set: std::collections::HashMap<String, i64> = Default::default();
+    let mut escalations = Vec::new();
     record(
         &mut changes,
         &mut last_set,
@@ -59,6 +73,16 @@ pub fn explain(events: &[(i64, Event)], now: Millis) -> Option<Explanation> {
         first,
     );
     for (seq, event) in &events[1..] {
+        if let EventBody::TicketEscalated(e) = &event.body {
+            escalations.push(Escalated {
+                seq: *seq,
+                at: event.at.to_string(),
+                level: e.level,
+                rule: e.rule.clone(),
+                metric: e.metric.clone(),
+                reason: e.reason.clone(),
+            });
+        }
         let before = facts_json(&state);
         if state
             .apply(&event.body, event.at.as_millisecond(), Mode::Replay)
@@ -168,6 +192,7 @@ pub fn explain(events: &[(i64, Event)], now: Millis) -> Option<Explanation> {
         status: state.status,
         metrics,
         changes,
+        escalations,
     })
 }
 

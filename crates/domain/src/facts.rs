@@ -105,3 +105,23 @@ pub struct Solve {
     /// The ticket's tags when it was solved (topics, for learning rate).
     pub tags: Vec<String>,
 }
+
+/// A stretch of time a ticket spent in one status, from entering it to leaving it. Only the
+/// statuses that handle time and requester wait time count (new, open, on hold) are derived,
+/// so that those KPIs can also be measured in business hours (the sums in [`TicketFacts`]
+/// are calendar time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusSpan {
+    pub ticket: Id,
+    pub status: Status,
+    pub from: Millis,
+    pub to: Millis,
+}
+
+impl StatusSpan {
+    /// Whether time in `status` is part of handle time (new, open) or only of requester wait
+    /// time (on hold); other statuses have no spans.
+    pub fn counts(status: Status) -> bool {
+        matches!(status, Status::New | Status::Open | Status::OnHold)
+    }
+}

@@ -12,10 +12,10 @@ pub mod ids;
 pub mod ticket;
 pub mod vocab;
 
-pub use command::{Command, TicketChanges};
+pub use command::{Command, Escalation, TicketChanges};
 pub use error::{DomainError, FieldError};
 pub use event::{Event, EventBody, ParsedLine};
-pub use facts::{ReplyInterval, Solve, TicketFacts};
+pub use facts::{ReplyInterval, Solve, StatusSpan, TicketFacts};
 pub use ids::Id;
 pub use ticket::{Mode, TicketState};
 pub use vocab::{Author, Channel, Kind, Priority, Status, SurveyKind, normalize_tags};

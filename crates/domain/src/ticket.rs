@@ -3,7 +3,7 @@
 use crate::Millis;
 use crate::error::DomainError;
 use crate::event::{EventBody, TicketCreated, TicketMessage, TicketUpdated};
-use crate::facts::{ReplyInterval, Solve, TicketFacts};
+use crate::facts::{ReplyInterval, Solve, StatusSpan, TicketFacts};
 use crate::ids::Id;
 use crate::vocab::{Author, Channel, Kind, Priority, Status};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,9 @@ pub struct Derived {
     pub reply: Option<ReplyInterval>,
     pub solve: Option<Solve>,
     pub reopened: bool,
+    /// The time spent in the status the event left, when it is one that handle or requester
+    /// wait time counts and lasted a positive time.
+    pub status_span: Option<StatusSpan>,
 }
 
 impl TicketState {
@@ -108,7 +111,7 @@ impl TicketState {
             EventBody::TicketMerged { into, .. } => {
                 // A merge closes the ticket without solving it: it leaves the backlog and the
                 // resolution KPIs but stays in volume and reply KPIs.
-                self.enter_status(Status::Closed, at);
+                derived.status_span = self.enter_status(Status::Closed, at);
                 self.merged_into = Some(into.clone());
                 self.facts.merged_at = Some(at);
             }
@@ -160,7 +163,7 @@ impl TicketState {
         if from == to {
             return derived;
         }
-        self.enter_status(to, at);
+        derived.status_span = self.enter_status(to, at);
         let f = &mut self.facts;
         if from.is_unsolved() && !to.is_unsolved() {
             f.solves += 1;
@@ -191,12 +194,21 @@ impl TicketState {
         derived
     }
 
-    /// Moves to `to`, adding the time spent in the old status to its accumulator.
-    fn enter_status(&mut self, to: Status, at: Millis) {
+    /// Moves to `to`, adding the time spent in the old status to its accumulator; returns
+    /// that time as a span when handle or wait time counts it.
+    fn enter_status(&mut self, to: Status, at: Millis) -> Option<StatusSpan> {
         let f = &mut self.facts;
-        f.status_ms[self.status.index()] += (at - f.status_since).max(0);
-        f.status_since = f.status_since.max(at);
+        let from = self.status;
+        let since = f.status_since;
+        f.status_ms[from.index()] += (at - since).max(0);
+        f.status_since = since.max(at);
         self.status = to;
+        (StatusSpan::counts(from) && at > since).then(|| StatusSpan {
+            ticket: self.id.clone(),
+            status: from,
+            from: since,
+            to: at,
+        })
     }
 
     fn update(&mut self, u: &TicketUpdated) {

@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 
 /// What happens to a message once it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,13 +28,26 @@ pub enum Processed {
     MoveTo(String),
 }
 
+/// How the IMAP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapSecurity {
+    /// Plain IMAP: only for a server on loopback (the password travels in clear).
+    Plain,
+    /// Plain connection, upgraded with STARTTLS before login (port 143); refused if the
+    /// server does not offer it.
+    StartTls,
+    /// TLS from the first byte (IMAPS, 993).
+    Tls,
+}
+
 /// One mailbox to poll.
 #[derive(Debug, Clone)]
 pub struct ImapConfig {
     pub host: String,
     pub port: u16,
-    /// TLS from the first byte (IMAPS, 993). Plain IMAP only for a server on loopback.
-    pub tls: bool,
+    pub security: ImapSecurity,
+    /// PEM certificate authorities to trust instead of the public (webpki) roots.
+    pub ca_file: Option<std::path::PathBuf>,
     pub user: String,
     pub password: SmtpPassword,
     pub folder: String,
@@ -114,37 +128,88 @@ impl AsyncWrite for Conn {
 
 type Session = async_imap::Session<Conn>;
 
+/// The TLS client for `config`: its CA file, else the public roots.
+fn tls_connector(config: &ImapConfig) -> Result<TlsConnector, ImapError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match &config.ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| ImapError::Tls(format!("{}: {e}", path.display())))?;
+            let mut added = 0;
+            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|e| ImapError::Tls(format!("{}: {e}", path.display())))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| ImapError::Tls(format!("{}: {e}", path.display())))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(ImapError::Tls(format!(
+                    "{} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| ImapError::Tls(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(tls)))
+}
+
+async fn start_tls(config: &ImapConfig, tcp: TcpStream, addr: &str) -> Result<Conn, ImapError> {
+    let name = rustls::pki_types::ServerName::try_from(config.host.clone())
+        .map_err(|e| ImapError::Tls(e.to_string()))?;
+    let stream = tls_connector(config)?
+        .connect(name, tcp)
+        .await
+        .map_err(|e| ImapError::Connect(addr.to_owned(), e))?;
+    Ok(Conn::Tls(Box::new(stream)))
+}
+
 async fn connect(config: &ImapConfig) -> Result<Session, ImapError> {
     let addr = format!("{}:{}", config.host, config.port);
     let tcp = TcpStream::connect(&addr)
         .await
         .map_err(|e| ImapError::Connect(addr.clone(), e))?;
-    let conn = if config.tls {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ImapError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let name = rustls::pki_types::ServerName::try_from(config.host.clone())
-            .map_err(|e| ImapError::Tls(e.to_string()))?;
-        let stream = TlsConnector::from(Arc::new(tls))
-            .connect(name, tcp)
-            .await
-            .map_err(|e| ImapError::Connect(addr.clone(), e))?;
-        Conn::Tls(Box::new(stream))
-    } else {
-        Conn::Plain(tcp)
+    let mut client = match config.security {
+        ImapSecurity::Plain => async_imap::Client::new(Conn::Plain(tcp)),
+        ImapSecurity::Tls => async_imap::Client::new(start_tls(config, tcp, &addr).await?),
+        ImapSecurity::StartTls => {
+            let mut plain = async_imap::Client::new(Conn::Plain(tcp));
+            plain
+                .read_response()
+                .await
+                .map_err(|e| ImapError::Connect(addr.clone(), e))?;
+            plain
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .map_err(|e| ImapError::Tls(format!("STARTTLS refused: {e}")))?;
+            let Conn::Plain(tcp) = plain.into_inner() else {
+                unreachable!("the connection was plain")
+            };
+            let client = async_imap::Client::new(start_tls(config, tcp, &addr).await?);
+            // No greeting after STARTTLS: login follows at once.
+            return login(client, config).await;
+        }
     };
-    let mut client = async_imap::Client::new(conn);
     // The server's greeting.
     client
         .read_response()
         .await
         .map_err(|e| ImapError::Connect(addr, e))?;
+    login(client, config).await
+}
+
+async fn login(
+    client: async_imap::Client<Conn>,
+    config: &ImapConfig,
+) -> Result<Session, ImapError> {
     let session = client
         .login(&config.user, &config.password.0)
         .await
@@ -258,45 +323,100 @@ pub async fn fetch_all(config: &ImapConfig) -> Result<Vec<Vec<u8>>, ImapError> {
     Ok(out)
 }
 
-/// Polls the mailbox until `shutdown` resolves: a pass, then IDLE (where offered, up to 25
-/// minutes) or a sleep of `interval`; after an error, a pause of `interval`.
+/// Who polls a mailbox when several nodes share one database: the node holding the
+/// mailbox's lease (`imap:<address>` in `mail_leases`). Two nodes polling at once would be
+/// safe for the data (the Message-ID is the idempotency key) but would race their commits
+/// for every message; the lease keeps it to one node, and another takes over within `ttl`
+/// when that node dies. A restarted node with the same `holder` takes its lease back at once.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub holder: String,
+    pub ttl: Duration,
+}
+
+/// One connection: a pass, then IDLE up to `wait` where offered, else a sleep of the
+/// configured interval.
+async fn cycle(
+    store: &Store,
+    writer: &Writer,
+    config: &ImapConfig,
+    inbound: &InboundConfig,
+    wait: Duration,
+) -> Result<(), ImapError> {
+    let mut session = connect(config).await?;
+    let report = pass(&mut session, store, writer, config, inbound).await?;
+    if report.fetched > 0 {
+        tracing::info!(?report, user = %config.user, "IMAP pass");
+    }
+    let idle = session.capabilities().await?.has_str("IDLE");
+    if idle {
+        let mut handle = session.idle();
+        handle.init().await?;
+        let (wait, _stop) = handle.wait_with_timeout(wait);
+        wait.await?;
+        let mut session = handle.done().await?;
+        let _ = session.logout().await;
+    } else {
+        let _ = session.logout().await;
+        tokio::time::sleep(config.interval).await;
+    }
+    Ok(())
+}
+
+/// Polls the mailbox until `shutdown` resolves, while this node holds the mailbox's lease:
+/// a pass, then IDLE (where offered) or a sleep of `interval`; after an error, a pause of
+/// `interval`. On shutdown the lease is given up.
 pub async fn run(
     store: Store,
     writer: Writer,
     config: ImapConfig,
     inbound: InboundConfig,
+    lease: Lease,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
+    let name = format!("imap:{}", config.address.as_deref().unwrap_or(&config.user));
+    let ttl = lease.ttl.max(config.interval * 3);
+    let mut holding = false;
     loop {
-        let waited = async {
-            let mut session = connect(&config).await?;
-            pass(&mut session, &store, &writer, &config, &inbound).await?;
-            let idle = session.capabilities().await?.has_str("IDLE");
-            if idle {
-                let mut handle = session.idle();
-                handle.init().await?;
-                let (wait, _stop) = handle.wait_with_timeout(Duration::from_secs(25 * 60));
-                wait.await?;
-                let mut session = handle.done().await?;
-                let _ = session.logout().await;
-            } else {
-                let _ = session.logout().await;
-                tokio::time::sleep(config.interval).await;
+        let now = jiff::Timestamp::now().as_millisecond();
+        let until = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        let held = match store
+            .take_mail_lease(&name, &lease.holder, until, now)
+            .await
+        {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::warn!(error = %e, mailbox = name, "taking the IMAP lease failed");
+                false
             }
-            Ok::<(), ImapError>(())
+        };
+        if held != holding {
+            tracing::info!(mailbox = name, held, "IMAP lease");
+            holding = held;
+        }
+        let result = if held {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                result = cycle(&store, &writer, &config, &inbound, ttl / 3) => result,
+            }
+        } else {
+            Ok(())
+        };
+        let pause = match result {
+            Ok(()) if held => Duration::ZERO,
+            Ok(()) => ttl / 3,
+            Err(e) => {
+                tracing::warn!(error = %e, user = %config.user, "IMAP poll failed; retrying");
+                config.interval
+            }
         };
         tokio::select! {
-            _ = &mut shutdown => return,
-            result = waited => {
-                if let Err(e) = result {
-                    tracing::warn!(error = %e, user = %config.user, "IMAP poll failed; retrying");
-                    tokio::select! {
-                        _ = &mut shutdown => return,
-                        _ = tokio::time::sleep(config.interval) => {}
-                    }
-                }
-            }
+            _ = &mut shutdown => break,
+            _ = tokio::time::sleep(pause) => {}
         }
+    }
+    if holding && let Err(e) = store.release_mail_lease(&name, &lease.holder).await {
+        tracing::warn!(error = %e, mailbox = name, "releasing the IMAP lease failed");
     }
 }

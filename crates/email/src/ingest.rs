@@ -18,8 +18,8 @@ use crate::thread::{
 };
 use sanjeh_domain::command::NewTicket;
 use sanjeh_domain::event::{CustomerProfile, TicketCreated, TicketMessage};
-use sanjeh_domain::{Author, Channel, Command, EventBody, Id, Priority, TicketState};
-use sanjeh_store::mail::MailMessageRow;
+use sanjeh_domain::{Author, Channel, Command, Event, EventBody, Id, Priority, TicketState};
+use sanjeh_store::mail::{AckRequest, BounceRecord, MailMessageRow, NewAttachment};
 use sanjeh_store::writer::IdempotencyKey;
 use sanjeh_store::{Request, Store, StoreError, Writer};
 use sha2::{Digest, Sha256};
@@ -38,6 +38,11 @@ pub struct InboundConfig {
     /// Sanjeh's own addresses besides its mailboxes (the From of notifications); mail from
     /// any of them is dropped: it can only be a loop.
     pub own_addresses: Vec<String>,
+    /// Acknowledge a new ticket ("we received your message") when the mail may be answered
+    /// automatically (`MailClass::may_auto_reply`).
+    pub acknowledge: bool,
+    /// At most one acknowledgement per sender within this window.
+    pub ack_window_ms: i64,
 }
 
 impl Default for InboundConfig {
@@ -48,6 +53,8 @@ impl Default for InboundConfig {
             rate_limit: 30,
             rate_window_ms: 60 * 60 * 1000,
             own_addresses: Vec::new(),
+            acknowledge: true,
+            ack_window_ms: 60 * 60 * 1000,
         }
     }
 }
@@ -61,6 +68,9 @@ pub enum Ignored {
     Bounce,
     /// The sender is over the per-sender rate limit.
     RateLimited,
+    /// An automatic message (out-of-office, auto-responder) that belongs to no ticket: it
+    /// opens none (an auto-reply to Sanjeh's own reply threads onto its ticket as usual).
+    AutoReply,
 }
 
 impl Ignored {
@@ -69,6 +79,7 @@ impl Ignored {
             Ignored::OwnAddress => "own_address",
             Ignored::Bounce => "bounce",
             Ignored::RateLimited => "rate_limited",
+            Ignored::AutoReply => "auto_reply",
         }
     }
 }
@@ -160,12 +171,7 @@ pub async fn receive(
         });
     }
     if mail.class == MailClass::Bounce {
-        if let Some(address) = &mail.bounced_recipient {
-            store
-                .record_bounce(address, &message_id, Some(&mail.subject), now_ms)
-                .await?;
-        }
-        tracing::info!(bounced = ?mail.bounced_recipient, "bounce recorded");
+        bounced(store, writer, &mail, now_ms).await?;
         return Ok(Received::Ignored {
             reason: Ignored::Bounce,
             message_id,
@@ -234,6 +240,13 @@ pub async fn receive(
             }),
             Some(reason),
         ),
+        Decision::Open { .. } if mail.class == MailClass::AutoSubmitted => {
+            tracing::info!(sender, "auto-reply belonging to no ticket dropped");
+            return Ok(Received::Ignored {
+                reason: Ignored::AutoReply,
+                message_id,
+            });
+        }
         Decision::Open { follows } => {
             let mut subject = if mail.subject.trim().is_empty() {
                 "(no subject)".to_owned()
@@ -277,6 +290,24 @@ pub async fn receive(
     let ticket: &TicketState = outcome.tickets.first().ok_or(IngestError::NoTicket)?;
     let ticket = ticket.id.to_string();
     tracing::Span::current().record("ticket", ticket.as_str());
+    // Attachments and the acknowledgement before the Message-ID row: a retry after a crash
+    // here finds no row, replays the outcome and stores what is missing (both idempotent).
+    store_attachments(store, &mail, &ticket, message_seq(&outcome), now_ms).await?;
+    if join.is_none() && config.acknowledge && mail.class.may_auto_reply() {
+        let asked = store
+            .request_ack(
+                &AckRequest {
+                    ticket: ticket.clone(),
+                    recipient: mail.from.address.clone(),
+                    mailbox: mailbox.as_ref().map(|m| m.address.clone()),
+                    message_id: message_id.clone(),
+                    requested_at: now_ms,
+                },
+                now_ms - config.ack_window_ms,
+            )
+            .await?;
+        tracing::debug!(asked, "acknowledgement");
+    }
     store
         .record_mail_message(&MailMessageRow {
             message_id: message_id.clone(),
@@ -304,6 +335,105 @@ pub async fn receive(
             class: mail.class,
         },
     })
+}
+
+/// The seq of the ticket message a command wrote (`messages.id`), which attachments hang on.
+fn message_seq(outcome: &sanjeh_store::Outcome) -> Option<i64> {
+    outcome.events.iter().find_map(|(seq, line)| {
+        let event = Event::parse_line(line).ok()?;
+        matches!(event.body, EventBody::TicketMessage(_)).then_some(*seq)
+    })
+}
+
+/// Keeps each attachment's bytes (once per content) and lists it on the ticket message;
+/// over-limit ones are listed without bytes.
+async fn store_attachments(
+    store: &Store,
+    mail: &InboundMail,
+    ticket: &str,
+    message: Option<i64>,
+    now_ms: i64,
+) -> Result<(), IngestError> {
+    for (part, a) in mail.attachments.iter().enumerate() {
+        let listing = NewAttachment {
+            ticket: ticket.to_owned(),
+            message,
+            mail_message_id: mail.message_id.clone(),
+            part: part as i64,
+            filename: a.filename.clone(),
+            declared_type: a.declared_type.clone(),
+            sniffed_type: a.sniffed_type.map(str::to_owned),
+            size: a.size as i64,
+            inline: a.inline,
+            content_id: a.content_id.clone(),
+            sha256: a.sha256.clone(),
+        };
+        let bytes = (!a.over_limit).then_some(a.content.as_slice());
+        store.store_attachment(&listing, bytes, now_ms).await?;
+    }
+    Ok(())
+}
+
+/// A delivery failure report: recorded on the customer whose address bounced, and when it
+/// names a mail we sent, that mail is marked `failed` and an internal note goes on its
+/// ticket, as for a permanent SMTP failure. Safe to repeat: the bounce is recorded once,
+/// the note carries an idempotency key made from the bounce's Message-ID.
+async fn bounced(
+    store: &Store,
+    writer: &Writer,
+    mail: &InboundMail,
+    now_ms: i64,
+) -> Result<(), IngestError> {
+    let mut original = None;
+    for id in &mail.bounced_message_ids {
+        if let Some(row) = store.outbox_by_message_id(id).await? {
+            original = Some(row);
+            break;
+        }
+    }
+    let address = mail
+        .bounced_recipient
+        .clone()
+        .or_else(|| original.as_ref().map(|o| o.recipient.clone()));
+    let reason = mail
+        .bounce_reason
+        .clone()
+        .unwrap_or_else(|| "delivery failed".to_owned());
+    if let Some(address) = &address {
+        let customer = store.customer_by_email(address).await?;
+        store
+            .record_bounce(&BounceRecord {
+                address: address.clone(),
+                customer,
+                message_id: mail.message_id.clone(),
+                reason: Some(reason.clone()),
+                original_message_id: original.as_ref().map(|o| o.message_id.clone()),
+                at: now_ms,
+            })
+            .await?;
+    }
+    tracing::info!(bounced = ?address, original = ?original.as_ref().map(|o| o.id), "bounce recorded");
+    if let Some(row) = original
+        && row.status != "failed"
+    {
+        let key = IdempotencyKey::new(
+            "mail",
+            &format!(
+                "bounce:{}",
+                hex::encode(Sha256::digest(mail.message_id.as_bytes()))
+            ),
+            "mail-bounce",
+            mail.message_id.as_bytes(),
+        );
+        let body = format!(
+            "The email to {} bounced: {reason}\n\
+             The mail is kept in the mail queue and can be sent again.",
+            row.recipient
+        );
+        crate::outbound::note_on_ticket(writer, &row.ticket, body, Some(key)).await;
+        store.mail_bounced(row.id, &reason, now_ms).await?;
+    }
+    Ok(())
 }
 
 /// What the ticket message says: the customer's new words, and the attachments listed.

@@ -1,6 +1,10 @@
+pub mod attachments;
+pub mod config;
 pub mod imap;
 pub mod ingest;
+pub mod notify;
 pub mod outbound;
 pub mod parse;
+pub mod service;
 pub mod smtp;
 pub mod thread;

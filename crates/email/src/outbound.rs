@@ -9,16 +9,17 @@
 //! failure (SMTP 5xx) or the last attempt marks the mail `failed` and posts an internal note
 //! on the ticket, and the composed mail stays in the queue for an admin's retry.
 
-use crate::parse::REPLY_ABOVE_MARKER;
-use crate::thread::{normalize_subject, subject_with_token, token_address};
+use crate::notify::{Context, Kind, Lang, render};
+use crate::thread::{normalize_subject, subject_token, subject_with_token, token_address};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sanjeh_domain::event::TicketMessage;
-use sanjeh_domain::{Author, Channel, Command, Event, EventBody, Id};
+use sanjeh_domain::{Author, Channel, Command, Event, EventBody, Id, Status};
 use sanjeh_store::mail::NewOutbound;
+use sanjeh_store::writer::IdempotencyKey;
 use sanjeh_store::{Request, Store, StoreError, Writer};
 use std::fmt;
 use std::time::Duration;
@@ -74,6 +75,15 @@ pub struct OutboundConfig {
     /// Agent messages older than this when first read are not mailed (history imported
     /// through `POST /events` is not news to the customer).
     pub max_age_ms: i64,
+    /// The public address of Sanjeh's web server (`https://help.example.com`), for links in
+    /// mail: the satisfaction survey `{base_url}/portal/tickets/{ticket}/rate` in the
+    /// "solved" notice. Without it the notice has no link.
+    pub base_url: Option<String>,
+    /// The notification language for customers whose profile names none we have templates
+    /// for, when their mailbox sets none either (`en`, `fa`, `ru`).
+    pub default_language: String,
+    /// Mail the customer when their email ticket is solved (with the survey link).
+    pub notify_solved: bool,
 }
 
 impl Default for OutboundConfig {
@@ -85,6 +95,9 @@ impl Default for OutboundConfig {
             plus_addressing: false,
             max_attempts: 8,
             max_age_ms: 24 * 3_600_000,
+            base_url: None,
+            default_language: "en".into(),
+            notify_solved: true,
         }
     }
 }
@@ -97,15 +110,20 @@ pub enum OutboundError {
     Compose(String),
 }
 
-/// One reply to compose.
+/// One mail to a customer to compose: an agent's reply, an acknowledgement or a "solved"
+/// notice.
 #[derive(Debug, Clone)]
 pub struct Reply<'a> {
+    pub kind: Kind,
+    pub language: Lang,
     pub ticket: &'a str,
     pub subject: &'a str,
     pub from: &'a str,
     pub to: &'a str,
     pub to_name: Option<&'a str>,
+    /// The agent's words (replies); empty for notices.
     pub body: &'a str,
+    pub agent_name: Option<&'a str>,
     /// Message-IDs already on the ticket, oldest first: the last is answered (In-Reply-To),
     /// all go in References (the first and the last 10, as RFC 5322 suggests trimming).
     pub thread: &'a [String],
@@ -118,9 +136,27 @@ pub struct Composed {
     pub bytes: Vec<u8>,
 }
 
-/// Composes a reply: `Re: <subject> [#T-1]`, threading headers, plain text with the
-/// reply-above marker, and the same text as HTML (`dir="auto"`, so Persian reads right to
-/// left).
+/// The satisfaction survey of a ticket on the customer portal, when a base URL is set.
+pub fn rate_url(config: &OutboundConfig, ticket: &str) -> Option<String> {
+    let base = config.base_url.as_deref()?.trim_end_matches('/');
+    let ticket: String = ticket
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Some(format!("{base}/portal/tickets/{ticket}/rate"))
+}
+
+/// Composes a mail from its template in the customer's language: the subject (`Re: <subject>
+/// [#T-1]` for a reply, the template's subject with the token for a notice), threading
+/// headers, and `multipart/alternative` with the plain text under the reply-above marker and
+/// the HTML (`dir="rtl"` for Persian). Notices carry `Auto-Submitted` (RFC 3834), so other
+/// robots do not answer them.
 pub fn compose(reply: &Reply<'_>, config: &OutboundConfig) -> Result<Composed, OutboundError> {
     let bad = |e: &dyn fmt::Display| OutboundError::Compose(e.to_string());
     let message_id = format!(
@@ -146,11 +182,32 @@ pub fn compose(reply: &Reply<'_>, config: &OutboundConfig) -> Result<Composed, O
     } else {
         reply.from.to_owned()
     };
-    let base = reply.subject.trim();
-    let subject = if normalize_subject(base) == base.to_lowercase() && !base.is_empty() {
-        format!("Re: {base}")
-    } else {
-        base.to_owned()
+    let rate = rate_url(config, reply.ticket);
+    let token = subject_token(reply.ticket);
+    let rendered = render(
+        reply.kind,
+        reply.language,
+        &Context {
+            ticket: reply.ticket,
+            token: &token,
+            subject: reply.subject.trim(),
+            customer_name: reply.to_name,
+            body: reply.body.trim_end(),
+            agent_name: reply.agent_name,
+            rate_url: rate.as_deref(),
+        },
+    )
+    .map_err(|e| bad(&e))?;
+    let subject = match rendered.subject {
+        Some(s) => s,
+        None => {
+            let base = reply.subject.trim();
+            if normalize_subject(base) == base.to_lowercase() && !base.is_empty() {
+                format!("Re: {base}")
+            } else {
+                base.to_owned()
+            }
+        }
     };
     let mut builder = Message::builder()
         .from(from)
@@ -174,50 +231,46 @@ pub fn compose(reply: &Reply<'_>, config: &OutboundConfig) -> Result<Composed, O
                 .join(" "),
         );
     }
-    let plain = format!("{REPLY_ABOVE_MARKER}\n\n{}\n", reply.body.trim_end());
-    let html = format!(
-        "<!DOCTYPE html><html><body><p style=\"color:#888\">{}</p><div dir=\"auto\">{}</div></body></html>",
-        escape(REPLY_ABOVE_MARKER),
-        escape(reply.body.trim_end()).replace('\n', "<br>\n")
-    );
     let mut message = builder
         .multipart(
             MultiPart::alternative()
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(plain),
+                        .body(rendered.text),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(html),
+                        .body(rendered.html),
                 ),
         )
         .map_err(|e| bad(&e))?;
-    message.headers_mut().insert_raw(HeaderValue::new(
+    let headers = message.headers_mut();
+    headers.insert_raw(HeaderValue::new(
         HeaderName::new_from_ascii_str("X-Sanjeh-Ticket"),
         reply.ticket.to_owned(),
     ));
+    let auto = match reply.kind {
+        Kind::Received => Some("auto-replied"),
+        Kind::Solved => Some("auto-generated"),
+        Kind::Replied => None,
+    };
+    if let Some(auto) = auto {
+        headers.insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            auto.to_owned(),
+        ));
+        // Asks Exchange not to answer with out-of-office notices.
+        headers.insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+            "All".to_owned(),
+        ));
+    }
     Ok(Composed {
         message_id,
         bytes: message.formatted(),
     })
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The wait before attempt `attempts + 1`: 1, 2, 4 … minutes, at most an hour.
@@ -226,8 +279,9 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     (60_000i64 * 2i64.pow(exp)).min(3_600_000)
 }
 
-/// Reads new agent replies from the event log and queues their mail; returns how many were
-/// queued. The first run starts at the end of the log: history is not mailed.
+/// Queues what is due to customers: acknowledgements asked for by inbound mail, then the
+/// agent replies and "solved" notices found in the event log after the cursor; returns how
+/// many mails were queued. The log's first run starts at its end: history is not mailed.
 #[tracing::instrument(skip_all)]
 pub async fn feed_outbox(
     store: &Store,
@@ -239,28 +293,58 @@ pub async fn feed_outbox(
         store.enqueue_mail(OUTBOX_CURSOR, last, &[], now_ms).await?;
         return Ok(0);
     };
+    let mut items = acks(store, config, now_ms).await?;
     let events = store.message_events_after(cursor, 200).await?;
-    let Some(upto) = events.last().map(|e| e.seq) else {
-        return Ok(0);
-    };
-    let mut items = Vec::new();
+    let upto = events.last().map_or(cursor, |e| e.seq);
     for logged in &events {
         let Ok(event) = Event::parse_line(&logged.line) else {
-            tracing::warn!(seq = logged.seq, "unreadable message event skipped");
+            tracing::warn!(seq = logged.seq, "unreadable event skipped");
             continue;
         };
-        let EventBody::TicketMessage(m) = &event.body else {
+        if now_ms - event.at.as_millisecond() > config.max_age_ms {
             continue;
+        }
+        let item = match &event.body {
+            EventBody::TicketMessage(m) if m.public && matches!(m.author, Author::Agent(_)) => {
+                let agent = match &m.author {
+                    Author::Agent(a) => store.agent(a.as_str()).await?.and_then(|a| a.name),
+                    _ => None,
+                };
+                notice_for(
+                    store,
+                    config,
+                    logged.seq,
+                    &m.ticket,
+                    Kind::Replied,
+                    &m.body,
+                    agent.as_deref(),
+                    m.channel == Some(Channel::Email),
+                )
+                .await?
+            }
+            EventBody::TicketStatus {
+                ticket,
+                status: Status::Solved,
+                ..
+            } if config.notify_solved => {
+                notice_for(
+                    store,
+                    config,
+                    logged.seq,
+                    ticket,
+                    Kind::Solved,
+                    "",
+                    None,
+                    false,
+                )
+                .await?
+            }
+            _ => None,
         };
-        if !m.public
-            || !matches!(m.author, Author::Agent(_))
-            || now_ms - event.at.as_millisecond() > config.max_age_ms
-        {
-            continue;
-        }
-        if let Some(item) = reply_for(store, config, logged.seq, m).await? {
-            items.push(item);
-        }
+        items.extend(item);
+    }
+    if items.is_empty() && upto == cursor {
+        return Ok(0);
     }
     store
         .enqueue_mail(OUTBOX_CURSOR, upto, &items, now_ms)
@@ -268,16 +352,108 @@ pub async fn feed_outbox(
     Ok(items.len())
 }
 
-async fn reply_for(
+/// Composes the acknowledgements inbound mail asked for. One that cannot be sent (its ticket
+/// is gone, the address does not parse, it waited longer than `max_age_ms`) is dropped.
+async fn acks(
+    store: &Store,
+    config: &OutboundConfig,
+    now_ms: i64,
+) -> Result<Vec<NewOutbound>, OutboundError> {
+    let mut items = Vec::new();
+    for ack in store.pending_acks(50).await? {
+        let ticket = match store.ticket(&ack.ticket).await? {
+            Some(t) if now_ms - ack.requested_at <= config.max_age_ms => t,
+            _ => {
+                store.drop_ack(&ack.ticket).await?;
+                continue;
+            }
+        };
+        let profile = match &ticket.customer {
+            Some(c) => store.customer(c.as_str()).await?,
+            None => None,
+        };
+        let from = ack
+            .mailbox
+            .clone()
+            .unwrap_or_else(|| config.default_from.clone());
+        let language = language_for(
+            store,
+            config,
+            profile.as_ref().and_then(|p| p.language.as_deref()),
+            &from,
+        )
+        .await?;
+        let composed = compose(
+            &Reply {
+                kind: Kind::Received,
+                language,
+                ticket: ticket.id.as_str(),
+                subject: &ticket.subject,
+                from: &from,
+                to: &ack.recipient,
+                to_name: profile.as_ref().and_then(|p| p.name.as_deref()),
+                body: "",
+                agent_name: None,
+                thread: std::slice::from_ref(&ack.message_id),
+            },
+            config,
+        );
+        match composed {
+            Ok(composed) => items.push(NewOutbound {
+                source: format!("ack:{}", ticket.id),
+                ticket: ticket.id.to_string(),
+                message_id: composed.message_id,
+                sender: from,
+                recipient: ack.recipient.clone(),
+                subject_key: normalize_subject(&ticket.subject),
+                message: composed.bytes,
+                kind: Kind::Received.as_str(),
+            }),
+            Err(e) => {
+                tracing::warn!(ticket = %ticket.id, error = %e, "acknowledgement not composed; dropped");
+                store.drop_ack(&ack.ticket).await?;
+            }
+        }
+    }
+    Ok(items)
+}
+
+/// The customer's language if there are templates for it, else the mailbox's, else the
+/// configured default.
+async fn language_for(
+    store: &Store,
+    config: &OutboundConfig,
+    customer: Option<&str>,
+    mailbox: &str,
+) -> Result<Lang, OutboundError> {
+    if let Some(lang) = customer.and_then(Lang::from_tag) {
+        return Ok(lang);
+    }
+    let mailbox = store.mailbox_language(mailbox).await?;
+    Ok(Lang::resolve(
+        None,
+        mailbox.as_deref(),
+        &config.default_language,
+    ))
+}
+
+/// The mail of a reply or a "solved" notice on `ticket`, when the ticket is an email one (or
+/// the message was posted for email) and its customer has an address.
+#[allow(clippy::too_many_arguments)]
+async fn notice_for(
     store: &Store,
     config: &OutboundConfig,
     seq: i64,
-    m: &TicketMessage,
+    ticket: &Id,
+    kind: Kind,
+    body: &str,
+    agent_name: Option<&str>,
+    posted_for_email: bool,
 ) -> Result<Option<NewOutbound>, OutboundError> {
-    let Some(ticket) = store.ticket(m.ticket.as_str()).await? else {
+    let Some(ticket) = store.ticket(ticket.as_str()).await? else {
         return Ok(None);
     };
-    if ticket.channel != Channel::Email && m.channel != Some(Channel::Email) {
+    if ticket.channel != Channel::Email && !posted_for_email {
         return Ok(None);
     }
     let Some(customer) = &ticket.customer else {
@@ -287,7 +463,7 @@ async fn reply_for(
         return Ok(None);
     };
     let Some(to) = profile.email.as_deref() else {
-        tracing::warn!(ticket = %ticket.id, "customer has no email address; reply not mailed");
+        tracing::warn!(ticket = %ticket.id, "customer has no email address; not mailed");
         return Ok(None);
     };
     let ids = store.ticket_message_ids(ticket.id.as_str()).await?;
@@ -297,18 +473,29 @@ async fn reply_for(
         .find_map(|(_, dir, mailbox)| (dir == "in").then_some(mailbox.clone()).flatten())
         .unwrap_or_else(|| config.default_from.clone());
     let thread: Vec<String> = ids.into_iter().map(|(id, _, _)| id).collect();
-    let composed = compose(
+    let language = language_for(store, config, profile.language.as_deref(), &from).await?;
+    let composed = match compose(
         &Reply {
+            kind,
+            language,
             ticket: ticket.id.as_str(),
             subject: &ticket.subject,
             from: &from,
             to,
             to_name: profile.name.as_deref(),
-            body: &m.body,
+            body,
+            agent_name,
             thread: &thread,
         },
         config,
-    )?;
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            // A customer address lettre cannot parse must not stop the queue for everyone.
+            tracing::warn!(ticket = %ticket.id, error = %e, "mail not composed; skipped");
+            return Ok(None);
+        }
+    };
     Ok(Some(NewOutbound {
         source: format!("event:{seq}"),
         ticket: ticket.id.to_string(),
@@ -317,6 +504,7 @@ async fn reply_for(
         recipient: to.to_lowercase(),
         subject_key: normalize_subject(&ticket.subject),
         message: composed.bytes,
+        kind: kind.as_str(),
     }))
 }
 
@@ -404,7 +592,12 @@ pub async fn send_due(
                 );
                 if give_up {
                     report.failed += 1;
-                    note_failure(writer, &mail.ticket, &mail.recipient, attempts, &error).await;
+                    let body = format!(
+                        "The email reply to {} could not be delivered ({attempts} attempt(s)): {error}\n\
+                         The reply is kept in the mail queue and can be sent again.",
+                        mail.recipient
+                    );
+                    note_on_ticket(writer, &mail.ticket, body, None).await;
                 } else {
                     report.retrying += 1;
                 }
@@ -414,23 +607,27 @@ pub async fn send_due(
     Ok(report)
 }
 
-/// Makes a given-up mail visible on its ticket, as an internal note.
-async fn note_failure(writer: &Writer, ticket: &str, to: &str, attempts: i64, error: &str) {
+/// Makes an undelivered mail visible on its ticket, as an internal note.
+pub(crate) async fn note_on_ticket(
+    writer: &Writer,
+    ticket: &str,
+    body: String,
+    key: Option<IdempotencyKey>,
+) {
     let Ok(ticket) = Id::parse("ticket", ticket) else {
         return;
     };
+    let mut body = body;
+    crate::parse::truncate_utf8(&mut body, sanjeh_domain::command::MAX_BODY_BYTES);
     let note = Command::PostMessage(TicketMessage {
         ticket,
         author: Author::System,
         public: false,
-        body: format!(
-            "The email reply to {to} could not be delivered ({attempts} attempt(s)): {error}\n\
-             The reply is kept in the mail queue and can be sent again."
-        ),
+        body,
         channel: Some(Channel::Email),
         message: None,
     });
-    if let Err(e) = writer.submit(Request::Command(note), None).await {
+    if let Err(e) = writer.submit(Request::Command(note), key).await {
         tracing::error!(error = %e, "noting a mail failure on the ticket failed");
     }
 }

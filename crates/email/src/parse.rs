@@ -42,6 +42,9 @@ pub enum ParseError {
     NotMail,
     #[error("the message has no From address")]
     NoSender,
+    /// The MIME parser gave up on the structure (it panicked; caught here).
+    #[error("the MIME structure of the message could not be read")]
+    Malformed,
 }
 
 /// An address with its display name; the address is lowercased (the comparison key).
@@ -82,7 +85,7 @@ impl MailClass {
     }
 }
 
-/// An attachment or inline image, described (its bytes are not kept by this slice).
+/// An attachment or inline image: described, with its bytes when within the limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     pub filename: Option<String>,
@@ -96,8 +99,10 @@ pub struct Attachment {
     pub content_id: Option<String>,
     /// Larger than [`Limits::max_attachment_bytes`]: listed, not kept.
     pub over_limit: bool,
-    /// SHA-256 of the content, hex (identifies it for later storage and dedup).
+    /// SHA-256 of the content, hex: the key it is stored under, once per content.
     pub sha256: String,
+    /// The decoded bytes; empty when `over_limit` (they are not kept).
+    pub content: Vec<u8>,
 }
 
 /// A parsed inbound message: what threading, loop protection and the ticket need.
@@ -128,6 +133,11 @@ pub struct InboundMail {
     pub class: MailClass,
     /// For a bounce: the recipient whose delivery failed, if the report names it.
     pub bounced_recipient: Option<String>,
+    /// For a bounce: the Message-IDs of the returned mail (the original message or its
+    /// headers inside the report, then In-Reply-To and References), nearest first.
+    pub bounced_message_ids: Vec<String>,
+    /// For a bounce: why delivery failed (`Diagnostic-Code`, else `Status`, else the subject).
+    pub bounce_reason: Option<String>,
 }
 
 impl InboundMail {
@@ -157,7 +167,22 @@ impl InboundMail {
 }
 
 /// Parses raw message bytes.
+///
+/// mail-parser is not panic-free on hostile input (the fuzz harness found a debug assertion
+/// on a multipart whose parent part is lost, `tests/corpus/fuzz-found-1.eml`): a panic inside
+/// it is caught and the message refused as `Malformed`, so one bad mail cannot stop a poller
+/// or the SMTP receiver.
 pub fn parse(raw: &[u8], limits: &Limits) -> Result<InboundMail, ParseError> {
+    std::panic::catch_unwind(|| parse_unguarded(raw, limits)).unwrap_or_else(|_| {
+        tracing::warn!(
+            bytes = raw.len(),
+            "the MIME parser panicked; message refused"
+        );
+        Err(ParseError::Malformed)
+    })
+}
+
+fn parse_unguarded(raw: &[u8], limits: &Limits) -> Result<InboundMail, ParseError> {
     if raw.len() > limits.max_message_bytes {
         return Err(ParseError::TooLarge {
             size: raw.len(),
@@ -197,10 +222,24 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<InboundMail, ParseError> {
     let mut reply_text = strip_reply(&text);
     truncate_utf8(&mut reply_text, limits.max_body_bytes);
     let class = classify(&message, &from);
-    let bounced_recipient = if class == MailClass::Bounce {
-        bounced_recipient(&message)
+    let in_reply_to = id_list(message.in_reply_to());
+    let references = id_list(message.references());
+    let subject = message
+        .subject()
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default();
+    let (bounced_recipient, bounced_message_ids, bounce_reason) = if class == MailClass::Bounce {
+        let mut ids = returned_message_ids(&message);
+        for id in in_reply_to.iter().chain(references.iter().rev()) {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        let reason =
+            bounce_reason(&message).or_else(|| Some(subject.clone()).filter(|s| !s.is_empty()));
+        (bounced_recipient(&message), ids, reason)
     } else {
-        None
+        (None, Vec::new(), None)
     };
     Ok(InboundMail {
         message_id,
@@ -208,12 +247,9 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<InboundMail, ParseError> {
         reply_to: message.reply_to().and_then(first_mailbox),
         to: message.to().map(mailboxes).unwrap_or_default(),
         cc: message.cc().map(mailboxes).unwrap_or_default(),
-        subject: message
-            .subject()
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default(),
-        in_reply_to: id_list(message.in_reply_to()),
-        references: id_list(message.references()),
+        subject,
+        in_reply_to,
+        references,
         date_ms: message.date().map(|d| d.to_timestamp() * 1000),
         text,
         reply_text,
@@ -221,6 +257,8 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<InboundMail, ParseError> {
         attachments: attachments(&message, limits),
         class,
         bounced_recipient,
+        bounced_message_ids,
+        bounce_reason,
         from,
     })
 }
@@ -489,6 +527,74 @@ fn bounced_recipient(message: &Message<'_>) -> Option<String> {
     None
 }
 
+/// The Message-IDs of the mail a report returns: an attached `message/rfc822` part, or the
+/// `Message-ID:` lines of a `text/rfc822-headers` part (or of any text part after the first,
+/// for MTAs that paste the headers into the report).
+fn returned_message_ids(message: &Message<'_>) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (i, part) in message.parts.iter().enumerate() {
+        match &part.body {
+            PartType::Message(inner) => {
+                if let Some(id) = inner.message_id().map(clean_id).filter(|id| !id.is_empty()) {
+                    ids.push(id);
+                }
+            }
+            PartType::Text(_) | PartType::Binary(_) | PartType::InlineBinary(_) if i > 1 => {
+                let text = String::from_utf8_lossy(part.contents());
+                for line in text.lines() {
+                    let Some((name, value)) = line.split_once(':') else {
+                        continue;
+                    };
+                    if name.trim().eq_ignore_ascii_case("message-id") {
+                        let id = clean_id(value);
+                        if !id.is_empty() && !ids.contains(&id) {
+                            ids.push(id);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// `Diagnostic-Code` of the delivery-status part (the remote server's answer), else its
+/// `Status`, cut to 500 bytes.
+fn bounce_reason(message: &Message<'_>) -> Option<String> {
+    let mut status = None;
+    for part in message.parts.iter() {
+        let body: &[u8] = match &part.body {
+            PartType::Text(t) => t.as_bytes(),
+            PartType::Binary(b) | PartType::InlineBinary(b) => b,
+            _ => continue,
+        };
+        let text = String::from_utf8_lossy(body);
+        for line in text.lines() {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let name = name.trim().to_ascii_lowercase();
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            if name == "diagnostic-code" {
+                let mut v = value.to_owned();
+                truncate_utf8(&mut v, 500);
+                return Some(v);
+            }
+            if name == "status" && status.is_none() {
+                status = Some(value.to_owned());
+            }
+        }
+    }
+    status.map(|mut s| {
+        truncate_utf8(&mut s, 500);
+        s
+    })
+}
+
 // ----- attachments -----
 
 fn attachments(message: &Message<'_>, limits: &Limits) -> Vec<Attachment> {
@@ -505,6 +611,7 @@ fn attachments(message: &Message<'_>, limits: &Limits) -> Vec<Attachment> {
                 })
                 .unwrap_or_else(|| "application/octet-stream".into());
             let content_id = part.content_id().map(clean_id);
+            let over_limit = bytes.len() > limits.max_attachment_bytes;
             let inline = part
                 .content_disposition()
                 .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"))
@@ -516,8 +623,13 @@ fn attachments(message: &Message<'_>, limits: &Limits) -> Vec<Attachment> {
                 size: bytes.len(),
                 inline,
                 content_id,
-                over_limit: bytes.len() > limits.max_attachment_bytes,
+                over_limit,
                 sha256: hex::encode(Sha256::digest(bytes)),
+                content: if over_limit {
+                    Vec::new()
+                } else {
+                    bytes.to_vec()
+                },
             }
         })
         .collect()

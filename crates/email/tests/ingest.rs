@@ -259,8 +259,7 @@ async fn loops_bounces_and_floods_are_dropped() {
             ));
         }
         assert_eq!(store.bounces("gone@example.org").await.unwrap(), 1);
-        // An auto-reply still reaches the ticket (someone may need to see it), marked so no
-        // automatic answer goes back.
+        // An auto-reply that belongs to no ticket opens none …
         let ooo = mail(
             "carl@example.com",
             "support@sanjeh.test",
@@ -272,19 +271,51 @@ async fn loops_bounces_and_floods_are_dropped() {
         let r = receive(&store, &writer, &ooo, None, &cfg, NOW)
             .await
             .unwrap();
+        assert_eq!(
+            r,
+            Received::Ignored {
+                reason: Ignored::AutoReply,
+                message_id: "a1@x".into()
+            }
+        );
+        // … one answering a ticket's mail still reaches that ticket (someone may need to
+        // see it), marked so no automatic answer goes back.
+        let first = mail(
+            "dora@example.com",
+            "support@sanjeh.test",
+            "d1@x",
+            "Help",
+            "",
+            "x",
+        );
+        let opened = receive(&store, &writer, &first, None, &cfg, NOW)
+            .await
+            .unwrap();
+        let ooo = mail(
+            "dora@example.com",
+            "support@sanjeh.test",
+            "d2@x",
+            "Out of office",
+            "Auto-Submitted: auto-replied\r\nIn-Reply-To: <d1@x>\r\n",
+            "away",
+        );
+        let r = receive(&store, &writer, &ooo, None, &cfg, NOW)
+            .await
+            .unwrap();
         assert!(
             matches!(
-                r,
-                Received::Created {
+                &r,
+                Received::Joined {
                     class: sanjeh_email::parse::MailClass::AutoSubmitted,
+                    ticket,
                     ..
-                }
+                } if Some(ticket.as_str()) == opened.ticket()
             ),
             "{r:?}"
         );
         // The flood: over two messages an hour from one sender, the rest are dropped.
         let mut outcomes = Vec::new();
-        for i in 0..2 {
+        for i in 0..3 {
             let raw = mail(
                 "carl@example.com",
                 "support@sanjeh.test",
@@ -300,12 +331,13 @@ async fn loops_bounces_and_floods_are_dropped() {
             );
         }
         assert!(
-            matches!(outcomes[0], Received::Created { .. }),
+            matches!(outcomes[0], Received::Created { .. })
+                && matches!(outcomes[1], Received::Created { .. }),
             "{outcomes:?}"
         );
         assert!(
             matches!(
-                outcomes[1],
+                outcomes[2],
                 Received::Ignored {
                     reason: Ignored::RateLimited,
                     ..

@@ -13,6 +13,14 @@ use sanjeh_store::{Request, Store, Writer};
 use sanjeh_testkit::{fresh_databases, open};
 use std::time::Duration;
 
+/// Replies are what these tests follow; acknowledgements are tested in tests/notify.rs.
+fn no_ack() -> InboundConfig {
+    InboundConfig {
+        acknowledge: false,
+        ..InboundConfig::default()
+    }
+}
+
 fn now() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
@@ -68,16 +76,9 @@ async fn replies_are_queued_once_with_threading_headers_and_answers_thread_back(
         // The first run starts at the end of the log.
         assert_eq!(feed_outbox(&store, &config, now()).await.unwrap(), 0);
         let inbound = b"From: Ann <ann@example.com>\r\nTo: support@sanjeh.test\r\nSubject: Refund\r\nMessage-ID: <in-1@example.com>\r\n\r\nPlease refund.\r\n";
-        let r = receive(
-            &store,
-            &writer,
-            inbound,
-            None,
-            &InboundConfig::default(),
-            now(),
-        )
-        .await
-        .unwrap();
+        let r = receive(&store, &writer, inbound, None, &no_ack(), now())
+            .await
+            .unwrap();
         let ticket = r.ticket().unwrap().to_owned();
         agent_reply(&writer, &ticket, "Done: refunded.\nسپاس").await;
         assert_eq!(feed_outbox(&store, &config, now()).await.unwrap(), 1);
@@ -104,16 +105,9 @@ async fn replies_are_queued_once_with_threading_headers_and_answers_thread_back(
             "From: ann@example.com\r\nTo: support@sanjeh.test\r\nSubject: Re: Re: Refund [#{ticket}]\r\nMessage-ID: <in-2@example.com>\r\nIn-Reply-To: <{}>\r\nReferences: <in-1@example.com> <{}>\r\n\r\nThanks!\r\n\r\n{}\r\n> Done: refunded.\r\n",
             q.message_id, q.message_id, "On Tue, Support <support@sanjeh.test> wrote:"
         );
-        let r = receive(
-            &store,
-            &writer,
-            answer.as_bytes(),
-            None,
-            &InboundConfig::default(),
-            now(),
-        )
-        .await
-        .unwrap();
+        let r = receive(&store, &writer, answer.as_bytes(), None, &no_ack(), now())
+            .await
+            .unwrap();
         assert!(
             matches!(&r, Received::Joined { ticket: t, reason: JoinReason::Reference, .. } if *t == ticket),
             "{r:?}"
@@ -144,16 +138,9 @@ async fn failures_back_off_then_show_on_the_ticket_and_the_mail_is_kept() {
         };
         feed_outbox(&store, &config, now()).await.unwrap();
         let inbound = b"From: bob@example.com\r\nTo: support@sanjeh.test\r\nSubject: Hi\r\nMessage-ID: <b-1@example.com>\r\n\r\nHello\r\n";
-        let r = receive(
-            &store,
-            &writer,
-            inbound,
-            None,
-            &InboundConfig::default(),
-            now(),
-        )
-        .await
-        .unwrap();
+        let r = receive(&store, &writer, inbound, None, &no_ack(), now())
+            .await
+            .unwrap();
         let ticket = r.ticket().unwrap().to_owned();
         agent_reply(&writer, &ticket, "Hello Bob").await;
         feed_outbox(&store, &config, now()).await.unwrap();

@@ -4,13 +4,14 @@
 //! opens a ticket from it; the agent's reply goes out through Postfix into the customer's
 //! mailbox with headers that thread; the customer's answer lands on the same ticket.
 //!
-//! Needs root (Postfix's master runs as root and delivers as the `postfix` user). Without
-//! the servers or root the test prints a notice and passes; set `SANJEH_REQUIRE_MAIL_SERVERS=1`
-//! (CI) to make that a failure.
+//! The servers are started by `sanjeh_testkit::mail_servers` (shared with the CLI's end-to-end
+//! test). Needs root (Postfix's master runs as root and delivers as the `postfix` user).
+//! Without the servers or root the test prints a notice and passes; set
+//! `SANJEH_REQUIRE_MAIL_SERVERS=1` (CI) to make that a failure.
 
 use sanjeh_domain::event::{AgentProfile, TicketMessage};
 use sanjeh_domain::{Author, Channel, Command, EventBody, Id};
-use sanjeh_email::imap::{ImapConfig, Processed, fetch_all, poll_once};
+use sanjeh_email::imap::{ImapConfig, ImapSecurity, Processed, fetch_all, poll_once};
 use sanjeh_email::ingest::InboundConfig;
 use sanjeh_email::outbound::{
     OutboundConfig, SmtpConfig, SmtpPassword, SmtpSecurity, feed_outbox, send_due, transport,
@@ -18,268 +19,30 @@ use sanjeh_email::outbound::{
 use sanjeh_email::parse::{Limits, parse};
 use sanjeh_email::smtp::{ReceiverConfig, serve};
 use sanjeh_store::{Request, Writer};
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+use sanjeh_testkit::mail_servers::{MailServerOptions, MailServers, free_port};
 use std::time::{Duration, Instant};
 
-struct MailServers {
-    dir: tempfile::TempDir,
-    smtp_port: u16,
-    imap_port: u16,
-}
-
-impl MailServers {
-    fn etc(&self) -> PathBuf {
-        self.dir.path().join("postfix")
-    }
-
-    fn dovecot_conf(&self) -> PathBuf {
-        self.dir.path().join("dovecot/dovecot.conf")
-    }
-
-    fn log(&self) -> String {
-        let mut s = std::fs::read_to_string(self.dir.path().join("maillog")).unwrap_or_default();
-        s.push_str(
-            &std::fs::read_to_string(self.dir.path().join("dovecot/dovecot.log"))
-                .unwrap_or_default(),
-        );
-        s
-    }
-}
-
-impl Drop for MailServers {
-    fn drop(&mut self) {
-        quiet(
-            Process::new("postfix")
-                .arg("-c")
-                .arg(self.etc())
-                .arg("stop"),
-        );
-        quiet(
-            Process::new("doveadm")
-                .arg("-c")
-                .arg(self.dovecot_conf())
-                .arg("stop"),
-        );
-    }
-}
-
-/// Runs a command with no standard streams, and waits for it.
-fn quiet(command: &mut Process) -> std::process::ExitStatus {
-    use std::process::Stdio;
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn skip(why: &str) -> Option<MailServers> {
-    if std::env::var("SANJEH_REQUIRE_MAIL_SERVERS").is_ok_and(|v| v == "1") {
-        panic!("mail servers required: {why}");
-    }
-    eprintln!("notice: {why}; skipping the real mail server test");
-    None
-}
-
-fn id_of(user: &str, flag: &str) -> String {
-    let out = Process::new("id").arg(flag).arg(user).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-fn wait_listening(port: u16) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
-}
-
-/// Starts Postfix and Dovecot; Postfix relays the domain `help.sanjeh.test` to Sanjeh's SMTP
-/// receiver on `relay_port`.
 fn start_servers(relay_port: u16) -> Option<MailServers> {
-    if !Path::new("/usr/sbin/postfix").exists() || !Path::new("/usr/sbin/dovecot").exists() {
-        return skip("postfix or dovecot is not installed (apt-get install postfix dovecot-imapd)");
-    }
-    let me = Process::new("id").arg("-u").output().unwrap();
-    if String::from_utf8_lossy(&me.stdout).trim() != "0" {
-        return skip("not running as root");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let root_buf = dir.path().to_path_buf();
-    let root = root_buf.as_path();
-    let chmod = |p: &Path, mode: &str| {
-        Process::new("chmod").arg(mode).arg(p).status().unwrap();
-    };
-    chmod(root, "755");
-    for d in ["postfix", "queue", "data", "mail", "dovecot"] {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    let (uid, gid) = (id_of("postfix", "-u"), id_of("postfix", "-g"));
-    for d in ["data", "mail"] {
-        Process::new("chown")
-            .arg("postfix")
-            .arg(root.join(d))
-            .status()
-            .unwrap();
-    }
-    let servers = MailServers {
-        smtp_port: free_port(),
-        imap_port: free_port(),
-        dir,
-    };
-    let r = root.display();
-    std::fs::write(
-        root.join("postfix/main.cf"),
-        format!(
-            "compatibility_level = 3.6
-queue_directory = {r}/queue
-data_directory = {r}/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.sanjeh.test
-mydomain = sanjeh.test
-myorigin = sanjeh.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-virtual_mailbox_domains = sanjeh.test, example.com
-virtual_mailbox_base = {r}/mail
-virtual_mailbox_maps = texthash:{r}/postfix/vmailbox
-virtual_uid_maps = static:{uid}
-virtual_gid_maps = static:{gid}
-recipient_delimiter = +
-maillog_file = {r}/maillog
-maillog_file_prefixes = {r}
-smtputf8_enable = yes
-default_transport = error:no outside mail from tests
-relay_domains = help.sanjeh.test
-transport_maps = texthash:{r}/postfix/transport
-"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("postfix/vmailbox"),
-        "support@sanjeh.test support/\nann@example.com ann/\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("postfix/transport"),
-        format!("help.sanjeh.test smtp:[127.0.0.1]:{relay_port}\n"),
-    )
-    .unwrap();
-    let master = std::fs::read_to_string("/etc/postfix/master.cf").unwrap();
-    let master: String = master
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            if l.starts_with("smtp ") && l.contains(" inet ") {
-                format!("127.0.0.1:{} inet n - n - - smtpd\n", servers.smtp_port)
-            } else if l.starts_with("postlog ") {
-                "postlog unix-dgram n - n - 1 postlogd\n".to_owned()
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    std::fs::write(root.join("postfix/master.cf"), master).unwrap();
-    // The daemons inherit our stdout and stderr: give them none, or waiting for the
-    // command's output waits for the daemon to exit.
-    let started = quiet(
-        Process::new("postfix")
-            .arg("-c")
-            .arg(servers.etc())
-            .arg("start"),
-    );
-    assert!(
-        started.success(),
-        "postfix start: {started:?}\n{}",
-        servers.log()
-    );
+    start_with(Some(relay_port), false)
+}
 
-    std::fs::write(
-        servers.dovecot_conf(),
-        format!(
-            "base_dir = {r}/dovecot/run
-state_dir = {r}/dovecot/state
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-log_path = {r}/dovecot/dovecot.log
-first_valid_uid = 1
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {r}/dovecot/passwd
-}}
-userdb {{
-  driver = static
-  args = uid=postfix gid=postfix home={r}/mail/%n
-}}
-mail_location = maildir:{r}/mail/%n
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-",
-            servers.imap_port
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("dovecot/passwd"),
-        "support@sanjeh.test:{PLAIN}support-secret\nann@example.com:{PLAIN}ann-secret\n",
-    )
-    .unwrap();
-    let started = quiet(
-        Process::new("dovecot")
-            .arg("-c")
-            .arg(servers.dovecot_conf()),
-    );
-    assert!(started.success(), "dovecot: {started:?}\n{}", servers.log());
-    assert!(
-        wait_listening(servers.smtp_port),
-        "postfix did not listen\n{}",
-        servers.log()
-    );
-    assert!(
-        wait_listening(servers.imap_port),
-        "dovecot did not listen\n{}",
-        servers.log()
-    );
-    Some(servers)
+fn start_with(relay_port: Option<u16>, tls: bool) -> Option<MailServers> {
+    MailServers::start(&MailServerOptions {
+        relay_port,
+        users: vec![
+            ("support@sanjeh.test".into(), "support-secret".into()),
+            ("ann@example.com".into(), "ann-secret".into()),
+        ],
+        tls,
+    })
 }
 
 fn imap(servers: &MailServers, user: &str, password: &str) -> ImapConfig {
     ImapConfig {
         host: "127.0.0.1".into(),
         port: servers.imap_port,
-        tls: false,
+        security: ImapSecurity::Plain,
+        ca_file: None,
         user: user.into(),
         password: SmtpPassword(password.into()),
         folder: "INBOX".into(),
@@ -370,7 +133,11 @@ async fn mail_through_postfix_and_dovecot_opens_a_ticket_and_the_reply_threads()
     first.extend_from_slice(b"\r\n");
     smtp_send(&servers, "ann@example.com", "support@sanjeh.test", &first).await;
     wait_for_mail(&servers, &support, 1).await;
-    let inbound = InboundConfig::default();
+    // Replies are what this test follows; acknowledgements are tested in tests/notify.rs.
+    let inbound = InboundConfig {
+        acknowledge: false,
+        ..InboundConfig::default()
+    };
     let report = poll_once(&store, &writer, &support, &inbound)
         .await
         .unwrap();
@@ -548,4 +315,121 @@ async fn mail_relayed_by_postfix_to_the_smtp_receiver_opens_a_ticket_once() {
     assert_eq!(messages[0].body, "سلام\n.کد تخفيف کار نمي\u{200c}کند");
     let _ = stop.send(());
     receiver.await.unwrap();
+}
+
+/// The poller over IMAPS (TLS from the first byte) and over STARTTLS, trusting the test's
+/// own certificate authority through `ca_file`, and refusing the same server without it;
+/// replies go out to Postfix over STARTTLS the same way.
+#[tokio::test]
+async fn imap_over_tls_and_starttls_and_smtp_starttls_trust_the_configured_ca() {
+    use sanjeh_email::config::{ImapSettings, OutboundSettings};
+    let Some(servers) = start_with(None, true) else {
+        return;
+    };
+    let ca = servers.ca_file.clone().unwrap().display().to_string();
+    let db = sanjeh_testkit::fresh_sqlite();
+    let store = sanjeh_testkit::open(&db).await;
+    let writer = Writer::start(store.clone(), None);
+    store
+        .set_mailbox("support@sanjeh.test", Some("G-support"), 0)
+        .await
+        .unwrap();
+    let settings = |url: String, ca_file: Option<String>| -> ImapSettings {
+        serde_json::from_value(serde_json::json!({
+            "url": url, "user": "support@sanjeh.test", "password": "support-secret",
+            "ca_file": ca_file,
+        }))
+        .unwrap()
+    };
+    let imaps = settings(
+        format!("imaps://127.0.0.1:{}", servers.imaps_port.unwrap()),
+        Some(ca.clone()),
+    );
+    imaps.validate().unwrap();
+    let imaps = imaps.to_imap_config("support@sanjeh.test").unwrap();
+    assert_eq!(imaps.security, ImapSecurity::Tls);
+    let starttls = settings(
+        format!("imap://127.0.0.1:{}", servers.imap_port),
+        Some(ca.clone()),
+    )
+    .to_imap_config("support@sanjeh.test")
+    .unwrap();
+    assert_eq!(starttls.security, ImapSecurity::StartTls);
+    let untrusted = settings(
+        format!("imaps://127.0.0.1:{}", servers.imaps_port.unwrap()),
+        None,
+    )
+    .to_imap_config("support@sanjeh.test")
+    .unwrap();
+
+    // Replies to Postfix over STARTTLS, trusting the CA: refused without it.
+    let relay = |ca_file: Option<String>| -> OutboundSettings {
+        serde_json::from_value::<OutboundSettings>(serde_json::json!({
+            "host": "127.0.0.1", "port": servers.smtp_port, "tls": "starttls",
+            "from": "support@sanjeh.test", "ca_file": ca_file,
+        }))
+        .unwrap()
+        .validated()
+        .unwrap()
+    };
+    let send = |transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>, id: &str| {
+        let raw = format!(
+            "From: Ann <ann@example.com>\r\nTo: support@sanjeh.test\r\nSubject: TLS {id}\r\nMessage-ID: <{id}@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nover TLS\r\n"
+        );
+        async move {
+            use lettre::AsyncTransport;
+            let envelope = lettre::address::Envelope::new(
+                Some("ann@example.com".parse().unwrap()),
+                vec!["support@sanjeh.test".parse().unwrap()],
+            )
+            .unwrap();
+            transport
+                .send_raw(&envelope, raw.as_bytes())
+                .await
+                .map(|_| ())
+        }
+    };
+    let refused = send(relay(None).transport().unwrap(), "tls-0").await;
+    assert!(refused.is_err(), "an unknown CA must be refused");
+    send(relay(Some(ca.clone())).transport().unwrap(), "tls-1")
+        .await
+        .unwrap();
+    let log = servers.log();
+    assert!(
+        log.contains("TLS connection established from"),
+        "Postfix saw STARTTLS\n{log}"
+    );
+    wait_for_mail(&servers, &imaps, 1).await;
+
+    let inbound = InboundConfig::default();
+    let error = poll_once(&store, &writer, &untrusted, &inbound)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().to_lowercase().contains("certificate"),
+        "{error}"
+    );
+    let report = poll_once(&store, &writer, &imaps, &inbound).await.unwrap();
+    assert_eq!((report.fetched, report.stored), (1, 1), "{report:?}");
+
+    send(relay(Some(ca.clone())).transport().unwrap(), "tls-2")
+        .await
+        .unwrap();
+    wait_for_mail(&servers, &starttls, 2).await;
+    let report = poll_once(&store, &writer, &starttls, &inbound)
+        .await
+        .unwrap();
+    assert_eq!((report.fetched, report.stored), (1, 1), "{report:?}");
+    let page = store
+        .tickets(&sanjeh_store::TicketFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut subjects: Vec<_> = page.items.iter().map(|t| t.subject.clone()).collect();
+    subjects.sort();
+    assert_eq!(subjects, ["TLS tls-1", "TLS tls-2"]);
+    let log = servers.log();
+    assert!(log.contains("TLS"), "{log}");
 }

@@ -26,7 +26,7 @@ use sanjeh_domain::event::{
     Cost, Event, EventBody, LifecycleState, Opportunity, OpportunityStatus, Score, SurveyResponse,
 };
 use sanjeh_domain::{
-    Channel, Id, Kind, Priority, ReplyInterval, Solve, Status, SurveyKind, TicketFacts,
+    Channel, Id, Kind, Priority, ReplyInterval, Solve, Status, StatusSpan, SurveyKind, TicketFacts,
     TicketState, from_millis,
 };
 use sanjeh_metrics::{Dataset, Dimension, ReportRequest, report};
@@ -264,6 +264,20 @@ fn build(n: usize, from: i64, to: i64) -> Dataset {
             let full = solve_at - created;
             facts.handle_ms = Some(full / 2);
             facts.requester_wait_ms = Some(full * 3 / 4);
+            // The status spans those sums come from (business handle and wait time): new,
+            // open, then on hold, a quarter of the time each.
+            for (k, status) in [Status::New, Status::Open, Status::OnHold]
+                .into_iter()
+                .enumerate()
+            {
+                let k = k as i64;
+                ds.add_status_span(&StatusSpan {
+                    ticket: ticket.clone(),
+                    status,
+                    from: created + full * k / 4,
+                    to: created + full * (k + 1) / 4,
+                });
+            }
             status = if rng.chance(70) {
                 Status::Closed
             } else {

@@ -14,6 +14,17 @@ use std::collections::BTreeMap;
 
 /// The full report.
 pub fn report<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) -> Report {
+    report_of(ds, req, clock, &Family::ALL)
+}
+
+/// The report with only the KPIs of `families` (the others absent): one pass per family
+/// asked for, so a page that shows a few KPIs does not pay for all of them.
+pub fn report_of<C: DurationClock>(
+    ds: &Dataset,
+    req: &ReportRequest,
+    clock: &C,
+    families: &[Family],
+) -> Report {
     let mut groupings = req.groupings();
     // The agents' ranking reads the per-agent rows: reuse a by-agent grouping or add one.
     let agent_grouping = vec![Dimension::Agent];
@@ -22,7 +33,7 @@ pub fn report<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) ->
         groupings.push(agent_grouping.clone());
     }
     let plan = Plan {
-        families: Family::ALL.to_vec(),
+        families: families.to_vec(),
         groupings: groupings.clone(),
         previous: req.compare_previous,
     };

@@ -15,10 +15,11 @@ use crate::table::events::{
     self, CostEntry, CostPeriod, EventTables, NewAnswer, OpportunityEntry, cost_category,
 };
 use crate::table::sla::SlaTable;
+use crate::table::spans::StatusSpans;
 use crate::table::tickets::TicketTable;
 use hashbrown::HashMap;
 use sanjeh_domain::event::{Event, EventBody, OpportunityStatus};
-use sanjeh_domain::{Id, ReplyInterval, Solve, TicketState, to_millis};
+use sanjeh_domain::{Id, ReplyInterval, Solve, Status, StatusSpan, TicketState, to_millis};
 
 /// Every record the KPI engine reads, compact and interned. Build it once from the store and
 /// keep it current; [`crate::report`] only reads it.
@@ -33,6 +34,8 @@ pub struct Dataset {
     pub(crate) timelines: Vec<AgentTimeline>,
     /// Reopen instants of reopened tickets, sorted (rare, so kept aside).
     pub(crate) reopen_times: HashMap<u32, Vec<i64>>,
+    /// Time in new, open and on hold, for business handle and wait time.
+    pub(crate) spans: StatusSpans,
     pub(crate) events: EventTables,
     /// SLA outcomes per ticket (ended runs and current target states).
     pub(crate) sla: SlaTable,
@@ -127,6 +130,18 @@ impl Dataset {
         let list = self.reopen_times.entry(row).or_default();
         let i = list.partition_point(|&x| x <= at);
         list.insert(i, at);
+    }
+
+    /// Appends one stretch of time a ticket spent in new, open or on hold (what applying an
+    /// event that left such a status derived): business-time handle and requester wait time
+    /// are measured over them. Other statuses and empty spans are ignored.
+    pub fn add_status_span(&mut self, s: &StatusSpan) {
+        if !StatusSpan::counts(s.status) || s.to <= s.from {
+            return;
+        }
+        let row = self.ticket_row(&s.ticket);
+        self.spans
+            .push(row, s.status == Status::OnHold, s.from, s.to);
     }
 
     /// Replaces the ended SLA runs of `ticket` (every run of every target, as
@@ -285,7 +300,11 @@ impl Dataset {
             | EventBody::TicketUpdated(_)
             | EventBody::TicketMerged { .. }
             | EventBody::SlaPolicies { .. }
-            | EventBody::Calendars { .. } => {}
+            | EventBody::Calendars { .. }
+            | EventBody::EscalationRules { .. }
+            | EventBody::AlertRules { .. }
+            | EventBody::TicketEscalated(_)
+            | EventBody::Macro(_) => {}
         }
     }
 
@@ -315,6 +334,7 @@ impl Dataset {
             t.solves.shrink_to_fit();
         }
         self.events.shrink_to_fit();
+        self.spans.shrink_to_fit();
         self.sla.shrink_to_fit();
         let n = &mut self.names;
         for i in [

@@ -26,6 +26,7 @@ mod assemble;
 pub mod bands;
 mod column;
 mod dataset;
+pub mod drill;
 mod engine;
 mod history;
 mod intern;
@@ -57,6 +58,45 @@ pub fn report(ds: &Dataset, req: &ReportRequest) -> Report {
 /// [`report`] with durations measured by `clock` (e.g. a business-hours schedule).
 pub fn report_with_clock<C: DurationClock>(ds: &Dataset, req: &ReportRequest, clock: &C) -> Report {
     assemble::report(ds, req, clock)
+}
+
+/// [`report`] restricted to the KPIs named (catalogue ids): only the families that compute
+/// them run, so the others are absent from the report. `top_agents` needs the ticket,
+/// survey, session and learning families. Unknown ids are ignored. The values of the KPIs
+/// asked for are exactly those of the full report (families are independent), but derived
+/// ratios that combine families (`self_service_ratio`, the money ratios) need every family
+/// they read to be asked for.
+pub fn report_of_kpis(ds: &Dataset, req: &ReportRequest, kpis: &[&str]) -> Report {
+    use kpi::Family;
+    let mut families: Vec<Family> = Vec::new();
+    for id in kpis {
+        let wanted: Vec<Family> = if *id == "top_agents" {
+            vec![
+                Family::Tickets,
+                Family::Surveys,
+                Family::Sessions,
+                Family::Learning,
+            ]
+        } else {
+            Family::of_kpi(id).into_iter().collect()
+        };
+        for f in wanted {
+            if !families.contains(&f) {
+                families.push(f);
+            }
+        }
+    }
+    assemble::report_of(ds, req, &CalendarClock, &families)
+}
+
+/// Ranks agents from rows of one agent each (id, display name, the row's KPIs), as
+/// [`top_agents`] ranks the rows of a by-agent grouping: for a ranking within a slice (the
+/// rows of a grouping by agent and channel that have one channel, say).
+pub fn rank_agents<'a>(
+    rows: impl IntoIterator<Item = (String, Option<String>, &'a output::Kpis)>,
+    weights: &RankWeights,
+) -> Vec<AgentRow> {
+    kpi::agents::rank_rows(rows.into_iter(), weights)
 }
 
 #[doc(hidden)]

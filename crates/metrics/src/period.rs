@@ -12,9 +12,10 @@ pub const DAY_MS: i64 = 86_400_000;
 /// How long an interval lasts for a duration KPI. Calendar time is plain subtraction; another
 /// clock can replace it for every KPI at once ([`crate::report_with_clock`]). Business time
 /// per ticket (each group's schedule) is not a clock but [`BusinessClocks`], which adds the
-/// `*_business` variants next to the calendar KPIs when the request has calendars. Only end-point durations go through the clock (first reply, reply, first
-/// and full resolution, speed of answer): handle and requester wait time are accumulated per
-/// status by the domain, so their business-time variants must be accumulated there too.
+/// `*_business` variants next to the calendar KPIs when the request has calendars. Only
+/// end-point durations go through the clock (first reply, reply, first and full resolution,
+/// speed of answer): handle and requester wait time are sums the domain keeps per status, and
+/// their business variants are measured over the tickets' status spans instead.
 pub trait DurationClock: Sync {
     /// Milliseconds from `start` to `end` (never negative).
     fn elapsed(&self, start: i64, end: i64) -> i64;

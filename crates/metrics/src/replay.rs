@@ -63,6 +63,9 @@ impl Replayer {
                 if let Some(s) = &derived.solve {
                     self.dataset.add_solve(s);
                 }
+                if let Some(span) = &derived.status_span {
+                    self.dataset.add_status_span(span);
+                }
                 if derived.reopened {
                     self.dataset.add_reopen(id, at);
                 }

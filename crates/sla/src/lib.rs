@@ -11,8 +11,10 @@
 
 pub mod clock;
 pub mod policy;
+pub mod rules;
 pub mod tracker;
 
 pub use clock::{CalendarClock, Clocks, WorkClock};
 pub use policy::{Conditions, Hours, Policy, PolicyError, PolicySet, Target, Targets};
+pub use rules::{AlertRule, EscalationRule};
 pub use tracker::{Finished, Metric, MetricStatus, State, TicketSla};

@@ -6,7 +6,9 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use sanjeh_domain::event::EventBody;
 use sanjeh_domain::ticket::Derived;
-use sanjeh_domain::{DomainError, Event, Id, Mode, ReplyInterval, Solve, TicketState, to_millis};
+use sanjeh_domain::{
+    DomainError, Event, Id, Mode, ReplyInterval, Solve, StatusSpan, TicketState, to_millis,
+};
 use sha2::{Digest, Sha256};
 
 /// The identity of an event in the log: its instant (8 bytes, big-endian, so keys of a
@@ -60,6 +62,8 @@ pub struct Committed {
     pub solves: Vec<Solve>,
     /// Reopens: ticket and instant.
     pub reopens: Vec<(Id, i64)>,
+    /// Time spent in new, open and on hold (business handle and wait time).
+    pub status_spans: Vec<StatusSpan>,
     pub activity: Vec<(Id, i64)>,
     /// Events other than ticket changes (surveys, calls, votes, costs…).
     pub events: Vec<Event>,
@@ -75,10 +79,12 @@ pub(crate) struct Mark {
     replies: usize,
     solves: usize,
     reopens: usize,
+    status_spans: usize,
     activity: usize,
     others: usize,
     undo: usize,
     sla: crate::sla::SlaMark,
+    alerting: crate::alerting::AlertingMark,
 }
 
 pub(crate) struct Changes {
@@ -93,6 +99,7 @@ pub(crate) struct Changes {
     pub replies: Vec<(i64, ReplyInterval)>,
     pub solves: Vec<(i64, Solve)>,
     pub reopens: Vec<(i64, Id, i64)>,
+    pub status_spans: Vec<(i64, StatusSpan)>,
     pub activity: Vec<(i64, Id, i64)>,
     /// Non-ticket events, by sequence number and instant.
     pub others: Vec<(i64, i64, EventBody)>,
@@ -100,6 +107,8 @@ pub(crate) struct Changes {
     undo: Option<Vec<(Id, Option<TicketState>)>>,
     /// SLA configuration, trackers of the working set's tickets, and SLA rows to write.
     pub sla: crate::sla::SlaBatch,
+    /// Escalation and alert rules, escalations, and the notifications to queue with them.
+    pub alerting: crate::alerting::AlertingBatch,
 }
 
 impl Changes {
@@ -114,10 +123,12 @@ impl Changes {
             replies: Vec::new(),
             solves: Vec::new(),
             reopens: Vec::new(),
+            status_spans: Vec::new(),
             activity: Vec::new(),
             others: Vec::new(),
             undo: with_undo.then(Vec::new),
             sla: crate::sla::SlaBatch::new(with_undo),
+            alerting: crate::alerting::AlertingBatch::default(),
         }
     }
 
@@ -146,8 +157,17 @@ impl Changes {
         ) {
             self.sla.configure(&event.body, at, seq)?;
         }
+        if matches!(
+            event.body,
+            EventBody::EscalationRules { .. } | EventBody::AlertRules { .. }
+        ) {
+            self.alerting.configure(&event.body, at, seq)?;
+        }
         if event.body.is_ticket_change() {
             self.apply_to_ticket(&event.body, at, seq, mode)?;
+            if let EventBody::TicketEscalated(e) = &event.body {
+                self.alerting.escalated(e, at, seq);
+            }
         }
         if let Some(agent) = event.body.acting_agent() {
             self.activity.push((seq, agent.clone(), at));
@@ -216,7 +236,11 @@ impl Changes {
             reply,
             solve,
             reopened,
+            status_span,
         } = state.apply(body, at, mode)?;
+        if let Some(span) = status_span {
+            self.status_spans.push((seq, span));
+        }
         if reopened {
             self.reopens.push((seq, id.clone(), at));
         }
@@ -252,10 +276,12 @@ impl Changes {
             replies: self.replies.len(),
             solves: self.solves.len(),
             reopens: self.reopens.len(),
+            status_spans: self.status_spans.len(),
             activity: self.activity.len(),
             others: self.others.len(),
             undo: self.undo.as_ref().map_or(0, Vec::len),
             sla: self.sla.mark(),
+            alerting: self.alerting.mark(),
         }
     }
 
@@ -267,9 +293,11 @@ impl Changes {
         self.replies.truncate(mark.replies);
         self.solves.truncate(mark.solves);
         self.reopens.truncate(mark.reopens);
+        self.status_spans.truncate(mark.status_spans);
         self.activity.truncate(mark.activity);
         self.others.truncate(mark.others);
         self.sla.rollback_to(mark.sla);
+        self.alerting.rollback_to(mark.alerting);
         if let Some(undo) = &mut self.undo {
             while undo.len() > mark.undo {
                 let (id, prior) = undo.pop().expect("length checked");
@@ -301,6 +329,7 @@ impl Changes {
                 .iter()
                 .map(|(_, t, at)| (t.clone(), *at))
                 .collect(),
+            status_spans: self.status_spans.iter().map(|(_, s)| s.clone()).collect(),
             activity: self
                 .activity
                 .iter()
@@ -323,6 +352,7 @@ impl Changes {
         self.replies.clear();
         self.solves.clear();
         self.reopens.clear();
+        self.status_spans.clear();
         self.activity.clear();
         self.others.clear();
         self.dirty.clear();
@@ -335,5 +365,6 @@ impl Changes {
             self.tickets.clear();
         }
         self.sla.written(drop_cache);
+        self.alerting.written();
     }
 }

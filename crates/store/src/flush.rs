@@ -126,6 +126,12 @@ async fn flush_step(
             b.push_bind(*seq).push_bind(ticket.as_str()).push_bind(*at);
         }, "");
 
+        insert_many!(t, "INSERT INTO status_spans (seq, ticket, status, started_at, ended_at) ", 5, c.status_spans, |b, row| {
+            let (seq, s) = row;
+            b.push_bind(*seq).push_bind(s.ticket.as_str()).push_bind(s.status.as_str())
+                .push_bind(s.from).push_bind(s.to);
+        }, "");
+
         insert_many!(t, "INSERT INTO agent_activity (seq, agent, at) ", 3, c.activity, |b, row| {
             let (seq, agent, at) = row;
             b.push_bind(*seq).push_bind(agent.as_str()).push_bind(*at);
@@ -234,6 +240,7 @@ async fn flush_step(
                 flush_sla(tx, &rows).await?;
             }
         }
+        6 => crate::alerting::flush(tx, &c.alerting).await?,
         _ => return Ok(false),
     }
     Ok(true)

@@ -280,6 +280,7 @@ fn append(into: &mut Committed, more: Committed) {
     into.replies.extend(more.replies);
     into.solves.extend(more.solves);
     into.reopens.extend(more.reopens);
+    into.status_spans.extend(more.status_spans);
     into.activity.extend(more.activity);
     into.events.extend(more.events);
     into.sla.extend(more.sla);

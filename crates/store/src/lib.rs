@@ -11,16 +11,20 @@ mod flush;
 mod load;
 mod rows;
 
+pub mod alerting;
 pub mod auth;
 pub mod backup;
 pub mod export;
 pub mod ingest;
 pub mod mail;
+pub mod mail_config;
+pub mod portal;
 pub mod read;
 pub mod rebuild;
 pub mod scan;
 pub mod sessions;
 pub mod sla;
+pub mod workspace;
 pub mod writer;
 
 pub use backend::{Durability, Store, StoreOptions};

@@ -40,6 +40,9 @@ pub struct NewOutbound {
     pub recipient: String,
     pub subject_key: String,
     pub message: Vec<u8>,
+    /// `reply`, `received` (an acknowledgement: its `mail_acks` request is marked queued in
+    /// the same transaction) or `solved`.
+    pub kind: &'static str,
 }
 
 /// A queued, sent or failed outbound message.
@@ -65,6 +68,110 @@ pub struct LoggedMessage {
     pub ticket: String,
     /// The interchange line.
     pub line: String,
+}
+
+/// A bounce to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BounceRecord {
+    /// The address that bounced, lowercased.
+    pub address: String,
+    /// The customer with that address, when there is one.
+    pub customer: Option<String>,
+    /// The bounce's own Message-ID: a bounce is recorded once.
+    pub message_id: String,
+    pub reason: Option<String>,
+    /// The Message-ID of our mail that bounced, when the report names one we sent.
+    pub original_message_id: Option<String>,
+    pub at: i64,
+}
+
+/// The bounces recorded on a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BounceSummary {
+    pub customer: String,
+    pub count: i64,
+    pub last_at: i64,
+    pub last_reason: Option<String>,
+}
+
+/// An inbound attachment to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub ticket: String,
+    /// The ticket message it came with (`messages.id`), when known.
+    pub message: Option<i64>,
+    pub mail_message_id: String,
+    pub part: i64,
+    pub filename: Option<String>,
+    pub declared_type: String,
+    pub sniffed_type: Option<String>,
+    pub size: i64,
+    pub inline: bool,
+    pub content_id: Option<String>,
+    pub sha256: String,
+}
+
+/// A stored attachment (its listing; the bytes are read separately).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub ticket: String,
+    pub message: Option<i64>,
+    pub filename: Option<String>,
+    pub declared_type: String,
+    pub sniffed_type: Option<String>,
+    pub size: i64,
+    pub inline: bool,
+    pub content_id: Option<String>,
+    /// `None`: over the size limit, listed but not kept.
+    pub sha256: Option<String>,
+    pub created_at: i64,
+}
+
+/// An attachment's listing and its bytes (`None` when it was over the limit, not kept).
+pub type AttachmentWithBytes = (AttachmentRow, Option<Vec<u8>>);
+
+type AttachmentTuple = (
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<String>,
+    i64,
+    bool,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+const ATTACHMENT_COLUMNS: &str = "id, ticket, message, filename, declared_type, sniffed_type, \
+     size, inline, content_id, sha256, created_at";
+
+fn attachment_row(t: AttachmentTuple) -> AttachmentRow {
+    AttachmentRow {
+        id: t.0,
+        ticket: t.1,
+        message: t.2,
+        filename: t.3,
+        declared_type: t.4,
+        sniffed_type: t.5,
+        size: t.6,
+        inline: t.7,
+        content_id: t.8,
+        sha256: t.9,
+        created_at: t.10,
+    }
+}
+
+/// A "ticket received" acknowledgement asked for by an inbound mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckRequest {
+    pub ticket: String,
+    pub recipient: String,
+    pub mailbox: Option<String>,
+    pub message_id: String,
+    pub requested_at: i64,
 }
 
 type OutboxTuple = (
@@ -181,18 +288,216 @@ impl Store {
 
     /// Records a bounce once (by the bounce's own Message-ID); returns whether it is new.
     #[tracing::instrument(skip_all)]
-    pub async fn record_bounce(
+    pub async fn record_bounce(&self, bounce: &BounceRecord) -> Result<bool, StoreError> {
+        let n = on_write!(self, p => sqlx::query(
+            "INSERT INTO mail_bounces (address, at, message_id, reason, customer, original_message_id) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING")
+            .bind(bounce.address.as_str()).bind(bounce.at).bind(bounce.message_id.as_str())
+            .bind(bounce.reason.as_deref()).bind(bounce.customer.as_deref())
+            .bind(bounce.original_message_id.as_deref())
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// The bounces recorded on each of `customers` (those with none are left out).
+    #[tracing::instrument(skip_all)]
+    pub async fn bounce_summaries(
         &self,
-        address: &str,
+        customers: &[&str],
+    ) -> Result<Vec<BounceSummary>, StoreError> {
+        let mut out = Vec::new();
+        for customer in customers {
+            let (count, last_at): (i64, Option<i64>) = on_read!(self, p => sqlx::query_as(
+                "SELECT COUNT(*), MAX(at) FROM mail_bounces WHERE customer = $1")
+                .bind(*customer).fetch_one(p).await)?;
+            let Some(last_at) = last_at.filter(|_| count > 0) else {
+                continue;
+            };
+            let last_reason: Option<Option<String>> = on_read!(self, p => sqlx::query_scalar(
+                "SELECT reason FROM mail_bounces WHERE customer = $1 \
+                 ORDER BY at DESC, message_id DESC LIMIT 1")
+                .bind(*customer).fetch_optional(p).await)?;
+            out.push(BounceSummary {
+                customer: (*customer).to_owned(),
+                count,
+                last_at,
+                last_reason: last_reason.flatten(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The outbound mail with this Message-ID (a bounce names it).
+    #[tracing::instrument(skip_all)]
+    pub async fn outbox_by_message_id(
+        &self,
         message_id: &str,
-        reason: Option<&str>,
-        at: i64,
+    ) -> Result<Option<OutboxRow>, StoreError> {
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM mail_outbox WHERE message_id = $1");
+        let row: Option<OutboxTuple> = on_read!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(message_id).fetch_optional(p).await)?;
+        Ok(row.map(outbox_row))
+    }
+
+    /// Marks a queued or sent mail `failed` because a bounce reported it undelivered;
+    /// returns whether it changed (a mail already failed stays as it was).
+    #[tracing::instrument(skip_all, fields(id))]
+    pub async fn mail_bounced(
+        &self,
+        id: i64,
+        reason: &str,
+        now_ms: i64,
     ) -> Result<bool, StoreError> {
         let n = on_write!(self, p => sqlx::query(
-            "INSERT INTO mail_bounces (address, at, message_id, reason) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (message_id) DO NOTHING")
-            .bind(address).bind(at).bind(message_id).bind(reason)
+            "UPDATE mail_outbox SET status = 'failed', last_error = $2, updated_at = $3 \
+             WHERE id = $1 AND status <> 'failed'")
+            .bind(id).bind(reason).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Stores an inbound attachment on its ticket message: the bytes once per content (none
+    /// for an over-limit one), the listing once per (mail, part). Both or neither.
+    #[tracing::instrument(skip_all, fields(ticket = %a.ticket, part = a.part))]
+    pub async fn store_attachment(
+        &self,
+        a: &NewAttachment,
+        bytes: Option<&[u8]>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sha = bytes.map(|_| a.sha256.as_str());
+        on_write!(self, p => async {
+            let mut tx = p.begin().await?;
+            if let Some(bytes) = bytes {
+                sqlx::query(
+                    "INSERT INTO mail_blobs (sha256, size, bytes, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (sha256) DO NOTHING")
+                    .bind(a.sha256.as_str()).bind(bytes.len() as i64).bind(bytes).bind(now_ms)
+                    .execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO mail_attachments (ticket, message, mail_message_id, part, filename, \
+                 declared_type, sniffed_type, size, inline, content_id, sha256, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (mail_message_id, part) DO NOTHING")
+                .bind(a.ticket.as_str()).bind(a.message).bind(a.mail_message_id.as_str())
+                .bind(a.part).bind(a.filename.as_deref()).bind(a.declared_type.as_str())
+                .bind(a.sniffed_type.as_deref()).bind(a.size).bind(a.inline)
+                .bind(a.content_id.as_deref()).bind(sha).bind(now_ms)
+                .execute(&mut *tx).await?;
+            tx.commit().await
+        }.await)?;
+        Ok(())
+    }
+
+    /// The attachments of a ticket, in the order they came.
+    #[tracing::instrument(skip_all)]
+    pub async fn ticket_attachments(&self, ticket: &str) -> Result<Vec<AttachmentRow>, StoreError> {
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM mail_attachments WHERE ticket = $1 ORDER BY id"
+        );
+        let rows: Vec<AttachmentTuple> = on_read!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(ticket).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(attachment_row).collect())
+    }
+
+    /// One attachment of a ticket, with its bytes when they are kept.
+    #[tracing::instrument(skip_all)]
+    pub async fn ticket_attachment(
+        &self,
+        ticket: &str,
+        id: i64,
+    ) -> Result<Option<AttachmentWithBytes>, StoreError> {
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM mail_attachments WHERE ticket = $1 AND id = $2"
+        );
+        let row: Option<AttachmentTuple> = on_read!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(ticket).bind(id).fetch_optional(p).await)?;
+        let Some(row) = row.map(attachment_row) else {
+            return Ok(None);
+        };
+        let bytes = match &row.sha256 {
+            Some(sha) => on_read!(self, p => sqlx::query_scalar(
+                "SELECT bytes FROM mail_blobs WHERE sha256 = $1")
+                .bind(sha.as_str()).fetch_optional(p).await)?,
+            None => None,
+        };
+        Ok(Some((row, bytes)))
+    }
+
+    /// How many blobs are stored (tests: the same content is kept once).
+    #[tracing::instrument(skip_all)]
+    pub async fn mail_blob_count(&self) -> Result<i64, StoreError> {
+        Ok(
+            on_read!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM mail_blobs")
+            .fetch_one(p).await)?,
+        )
+    }
+
+    /// Asks for a "ticket received" acknowledgement, unless `recipient` was asked one at or
+    /// after `since_ms` (at most one per sender per window) or the ticket has one. Returns
+    /// whether it was asked.
+    #[tracing::instrument(skip_all, fields(ticket = %ack.ticket))]
+    pub async fn request_ack(&self, ack: &AckRequest, since_ms: i64) -> Result<bool, StoreError> {
+        let n = on_write!(self, p => sqlx::query(
+            "INSERT INTO mail_acks (ticket, recipient, mailbox, message_id, requested_at, queued) \
+             SELECT $1, $2, $3, $4, $5, FALSE WHERE NOT EXISTS \
+               (SELECT 1 FROM mail_acks WHERE recipient = $2 AND requested_at >= $6) \
+             ON CONFLICT (ticket) DO NOTHING")
+            .bind(ack.ticket.as_str()).bind(ack.recipient.as_str()).bind(ack.mailbox.as_deref())
+            .bind(ack.message_id.as_str()).bind(ack.requested_at).bind(since_ms)
             .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Acknowledgements asked for and not yet queued, oldest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn pending_acks(&self, limit: i64) -> Result<Vec<AckRequest>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, String, i64)> = on_read!(self, p => sqlx::query_as(
+            "SELECT ticket, recipient, mailbox, message_id, requested_at FROM mail_acks \
+             WHERE queued = FALSE ORDER BY requested_at, ticket LIMIT $1")
+            .bind(limit).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(ticket, recipient, mailbox, message_id, requested_at)| AckRequest {
+                    ticket,
+                    recipient,
+                    mailbox,
+                    message_id,
+                    requested_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Marks acknowledgements that will not be sent (no usable address) as handled.
+    #[tracing::instrument(skip_all)]
+    pub async fn drop_ack(&self, ticket: &str) -> Result<(), StoreError> {
+        on_write!(self, p => sqlx::query("UPDATE mail_acks SET queued = TRUE WHERE ticket = $1")
+            .bind(ticket).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The notification language set on a mailbox.
+    #[tracing::instrument(skip_all)]
+    pub async fn mailbox_language(&self, address: &str) -> Result<Option<String>, StoreError> {
+        let v: Option<Option<String>> = on_read!(self, p => sqlx::query_scalar(
+            "SELECT language FROM mail_mailboxes WHERE address = $1")
+            .bind(address).fetch_optional(p).await)?;
+        Ok(v.flatten())
+    }
+
+    /// Sets the notification language of a mailbox (for customers without one); returns
+    /// whether the mailbox exists.
+    #[tracing::instrument(skip_all, fields(address))]
+    pub async fn set_mailbox_language(
+        &self,
+        address: &str,
+        language: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let n = on_write!(self, p => sqlx::query(
+            "UPDATE mail_mailboxes SET language = $2 WHERE address = $1")
+            .bind(address).bind(language).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
@@ -224,7 +529,8 @@ impl Store {
             .bind(ticket).fetch_all(p).await)?)
     }
 
-    /// `ticket.message` events after `after_seq`, in log order, at most `limit`.
+    /// `ticket.message` and `ticket.status` events (replies and solves) after `after_seq`,
+    /// in log order, at most `limit`.
     #[tracing::instrument(skip_all)]
     pub async fn message_events_after(
         &self,
@@ -233,7 +539,7 @@ impl Store {
     ) -> Result<Vec<LoggedMessage>, StoreError> {
         let rows: Vec<(i64, Option<String>, String)> = on_read!(self, p => sqlx::query_as(
             "SELECT seq, ticket, payload FROM events \
-             WHERE seq > $1 AND type = 'ticket.message' ORDER BY seq LIMIT $2")
+             WHERE seq > $1 AND type IN ('ticket.message', 'ticket.status') ORDER BY seq LIMIT $2")
             .bind(after_seq).bind(limit).fetch_all(p).await)?;
         Ok(rows
             .into_iter()
@@ -270,12 +576,16 @@ impl Store {
             for m in items {
                 let added = sqlx::query(
                     "INSERT INTO mail_outbox (source, ticket, message_id, sender, recipient, message, \
-                     status, attempts, next_attempt_at, last_error, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, NULL, $7, $7) \
+                     status, attempts, next_attempt_at, last_error, created_at, updated_at, kind) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, NULL, $7, $7, $8) \
                      ON CONFLICT (source) DO NOTHING")
                     .bind(m.source.as_str()).bind(m.ticket.as_str()).bind(m.message_id.as_str())
                     .bind(m.sender.as_str()).bind(m.recipient.as_str()).bind(m.message.as_slice())
-                    .bind(now_ms).execute(&mut *tx).await?.rows_affected();
+                    .bind(now_ms).bind(m.kind).execute(&mut *tx).await?.rows_affected();
+                if m.kind == "received" {
+                    sqlx::query("UPDATE mail_acks SET queued = TRUE WHERE ticket = $1")
+                        .bind(m.ticket.as_str()).execute(&mut *tx).await?;
+                }
                 if added > 0 {
                     sqlx::query(
                         "INSERT INTO mail_messages (message_id, ticket, direction, sender, subject_key, mailbox, at) \

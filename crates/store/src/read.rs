@@ -6,7 +6,7 @@ use crate::backend::{Store, on_read};
 use crate::error::StoreError;
 use crate::rows::{TICKET_SELECT, TicketRow};
 use sanjeh_domain::explain::{Explanation, explain};
-use sanjeh_domain::{Channel, Event, Id, Status, TicketState};
+use sanjeh_domain::{Channel, Event, Id, Priority, Status, TicketState};
 use serde::Serialize;
 
 /// A ticket as the API shows it.
@@ -22,9 +22,42 @@ pub struct TicketFilter {
     pub customer: Option<Id>,
     /// Only tickets updated at or after this instant (epoch ms).
     pub updated_since: Option<i64>,
-    /// Where the previous page ended (from [`Page::next_cursor`]).
+    /// Only tickets nobody is assigned to.
+    pub unassigned: bool,
+    /// Only tickets in an unsolved status (new, open, pending, on hold); ignored when
+    /// `status` is set.
+    pub unsolved: bool,
+    pub priority: Option<Priority>,
+    /// Only tickets carrying this tag.
+    pub tag: Option<String>,
+    /// Only tickets whose subject contains this text (case-insensitive; SQLite folds ASCII
+    /// letters only).
+    pub subject_contains: Option<String>,
+    /// Newest first (the cursor then pages backwards).
+    pub descending: bool,
+    /// Where the previous page ended (from [`Page::next_cursor`] or [`cursor_of`]).
     pub cursor: Option<String>,
     pub limit: u32,
+}
+
+/// The statuses of a ticket still to be worked.
+pub const UNSOLVED: [Status; 4] = [Status::New, Status::Open, Status::Pending, Status::OnHold];
+
+/// A cursor that starts a list just after (or, descending, just before) `ticket`.
+pub fn cursor_of(ticket: &TicketState) -> String {
+    encode_cursor(ticket.created_at, ticket.id.as_str())
+}
+
+/// `text` with LIKE's wildcards escaped (the escape character is `\\`).
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// One page of a list, and where the next one starts.
@@ -125,12 +158,39 @@ impl Store {
             if let Some(since) = f.updated_since {
                 qb.push(" AND t.updated_at >= ").push_bind(since);
             }
-            if let Some((at, id)) = &cursor {
-                qb.push(" AND (t.created_at > ").push_bind(*at);
-                qb.push(" OR (t.created_at = ").push_bind(*at);
-                qb.push(" AND t.id > ").push_bind(id.clone()).push("))");
+            if f.unassigned {
+                qb.push(" AND t.assignee IS NULL");
             }
-            qb.push(" ORDER BY t.created_at, t.id LIMIT ").push_bind(i64::from(limit) + 1);
+            if f.unsolved && f.status.is_none() {
+                // Literal, so the partial indexes of migration 0010 (same list) apply.
+                qb.push(" AND t.status IN ('new', 'open', 'pending', 'on_hold')");
+            }
+            if let Some(p) = f.priority {
+                qb.push(" AND t.priority = ").push_bind(p.as_str());
+            }
+            if let Some(tag) = &f.tag {
+                // Tags are a JSON array of normalized strings: match the quoted element.
+                qb.push(" AND t.tags LIKE ")
+                    .push_bind(format!("%\"{}\"%", like_escape(tag)))
+                    .push(" ESCAPE '\\'");
+            }
+            if let Some(text) = f.subject_contains.as_deref().filter(|t| !t.is_empty()) {
+                qb.push(" AND LOWER(t.subject) LIKE ")
+                    .push_bind(format!("%{}%", like_escape(&text.to_lowercase())))
+                    .push(" ESCAPE '\\'");
+            }
+            let (after, order) = if f.descending {
+                (" AND t.id < ", " ORDER BY t.created_at DESC, t.id DESC LIMIT ")
+            } else {
+                (" AND t.id > ", " ORDER BY t.created_at, t.id LIMIT ")
+            };
+            if let Some((at, id)) = &cursor {
+                qb.push(if f.descending { " AND (t.created_at < " } else { " AND (t.created_at > " }).push_bind(*at);
+                qb.push(" OR (t.created_at = ").push_bind(*at);
+                qb.push(after).push_bind(id.clone()).push("))");
+            }
+            qb.push(order)
+                .push_bind(i64::from(limit) + 1);
             qb.build_query_as().fetch_all(p).await
         })?;
         let mut items = rows

@@ -18,6 +18,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("reply_intervals", "seq"),
     ("solves", "seq"),
     ("reopens", "seq"),
+    ("status_spans", "seq"),
     ("agent_activity", "seq"),
     ("surveys", "seq"),
     ("calls", "id"),
@@ -34,6 +35,8 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("sla_trackers", "ticket"),
     ("sla_status", "ticket, metric"),
     ("sla_finished", "seq, ticket, metric"),
+    ("alerting_config", "seq"),
+    ("escalations", "ticket, rule, metric, run_started_at"),
 ];
 
 const REPLAY_CHUNK: i64 = 8192;

@@ -5,7 +5,7 @@ use crate::backend::{Store, on_read};
 use crate::error::StoreError;
 use crate::rows::{TICKET_SELECT, TicketRow, id};
 use futures::TryStreamExt;
-use sanjeh_domain::{Event, Id, ReplyInterval, Solve, TicketState};
+use sanjeh_domain::{Event, Id, ReplyInterval, Solve, Status, StatusSpan, TicketState};
 
 impl Store {
     /// Every ticket with its facts, in storage order.
@@ -67,6 +67,25 @@ impl Store {
             let mut rows = sqlx::query_as::<_, (String, i64)>("SELECT ticket, at FROM reopens ORDER BY seq").fetch(p);
             while let Some((ticket, at)) = rows.try_next().await? {
                 f(id("ticket", ticket)?, at);
+                n += 1;
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(n)
+    }
+
+    /// Every stretch of time a ticket spent in new, open or on hold, in log order.
+    pub async fn scan_status_spans(
+        &self,
+        mut f: impl FnMut(StatusSpan) + Send,
+    ) -> Result<u64, StoreError> {
+        let mut n = 0;
+        on_read!(self, p => {
+            let mut rows = sqlx::query_as::<_, (String, String, i64, i64)>(
+                "SELECT ticket, status, started_at, ended_at FROM status_spans ORDER BY seq").fetch(p);
+            while let Some((ticket, status, from, to)) = rows.try_next().await? {
+                let status = Status::parse("status", &status).map_err(|e| StoreError::corrupt(e.to_string()))?;
+                f(StatusSpan { ticket: id("ticket", ticket)?, status, from, to });
                 n += 1;
             }
             Ok::<(), StoreError>(())

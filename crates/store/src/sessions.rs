@@ -13,11 +13,38 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::LazyLock;
 
+/// Whose session it is: agent and customer ids are different namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// An agent, admin or manager (signed in with a password).
+    Agent,
+    /// A customer (signed in through an emailed link, in the portal).
+    Customer,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Agent => "agent",
+            SessionKind::Customer => "customer",
+        }
+    }
+
+    fn parse(raw: &str) -> SessionKind {
+        match raw {
+            "customer" => SessionKind::Customer,
+            _ => SessionKind::Agent,
+        }
+    }
+}
+
 /// A signed-in browser, as the database knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebSession {
-    /// The signed-in user (an agent id; admins and managers are agents with that role).
+    /// The signed-in user: an agent id (admins and managers are agents with that role), or
+    /// a customer id when `kind` is [`SessionKind::Customer`].
     pub agent: String,
+    pub kind: SessionKind,
     /// The token every form posted in this session must carry.
     pub csrf: String,
     pub created_at: i64,
@@ -39,25 +66,38 @@ fn session_hash(secret: &str) -> Vec<u8> {
 
 impl Store {
     /// Starts a session for `agent` lasting `ttl_ms`; returns its cookie secret and record.
-    #[tracing::instrument(skip_all, fields(agent))]
     pub async fn create_web_session(
         &self,
         agent: &str,
         now_ms: i64,
         ttl_ms: i64,
     ) -> Result<(SessionSecret, WebSession), StoreError> {
+        self.create_session_of(SessionKind::Agent, agent, now_ms, ttl_ms)
+            .await
+    }
+
+    /// Starts a session for the agent or customer `id` lasting `ttl_ms`.
+    #[tracing::instrument(skip_all, fields(kind = kind.as_str()))]
+    pub async fn create_session_of(
+        &self,
+        kind: SessionKind,
+        id: &str,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<(SessionSecret, WebSession), StoreError> {
         let secret = hex::encode(rand::random::<[u8; 32]>());
         let session = WebSession {
-            agent: agent.to_owned(),
+            agent: id.to_owned(),
+            kind,
             csrf: hex::encode(rand::random::<[u8; 32]>()),
             created_at: now_ms,
             expires_at: now_ms + ttl_ms,
         };
         on_write!(self, p => sqlx::query(
-            "INSERT INTO web_sessions (hash, agent, csrf, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)")
-            .bind(session_hash(&secret)).bind(agent).bind(session.csrf.as_str())
-            .bind(session.created_at).bind(session.expires_at)
+            "INSERT INTO web_sessions (hash, agent, csrf, created_at, expires_at, kind) \
+             VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(session_hash(&secret)).bind(id).bind(session.csrf.as_str())
+            .bind(session.created_at).bind(session.expires_at).bind(kind.as_str())
             .execute(p).await.map(|_| ()))?;
         Ok((SessionSecret(secret), session))
     }
@@ -69,16 +109,19 @@ impl Store {
         secret: &str,
         now_ms: i64,
     ) -> Result<Option<WebSession>, StoreError> {
-        let row: Option<(String, String, i64, i64)> = on_read!(self, p => sqlx::query_as(
-            "SELECT agent, csrf, created_at, expires_at FROM web_sessions \
+        let row: Option<(String, String, i64, i64, String)> = on_read!(self, p => sqlx::query_as(
+            "SELECT agent, csrf, created_at, expires_at, kind FROM web_sessions \
              WHERE hash = $1 AND expires_at > $2")
             .bind(session_hash(secret)).bind(now_ms).fetch_optional(p).await)?;
-        Ok(row.map(|(agent, csrf, created_at, expires_at)| WebSession {
-            agent,
-            csrf,
-            created_at,
-            expires_at,
-        }))
+        Ok(
+            row.map(|(agent, csrf, created_at, expires_at, kind)| WebSession {
+                agent,
+                kind: SessionKind::parse(&kind),
+                csrf,
+                created_at,
+                expires_at,
+            }),
+        )
     }
 
     /// Ends the session with this cookie secret.
@@ -89,11 +132,18 @@ impl Store {
         Ok(())
     }
 
-    /// Ends every session of `agent` (sign out everywhere); returns how many there were.
-    #[tracing::instrument(skip_all, fields(agent))]
+    /// Ends every session of the agent `agent` (sign out everywhere); returns how many there
+    /// were.
     pub async fn end_web_sessions_of(&self, agent: &str) -> Result<u64, StoreError> {
-        let n = on_write!(self, p => sqlx::query("DELETE FROM web_sessions WHERE agent = $1")
-            .bind(agent).execute(p).await.map(|r| r.rows_affected()))?;
+        self.end_sessions_of(SessionKind::Agent, agent).await
+    }
+
+    /// Ends every session of the agent or customer `id`; returns how many there were.
+    #[tracing::instrument(skip_all, fields(kind = kind.as_str()))]
+    pub async fn end_sessions_of(&self, kind: SessionKind, id: &str) -> Result<u64, StoreError> {
+        let n = on_write!(self, p => sqlx::query(
+            "DELETE FROM web_sessions WHERE agent = $1 AND kind = $2")
+            .bind(id).bind(kind.as_str()).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n)
     }
 

@@ -49,6 +49,30 @@ pub(crate) struct ConfigRow {
     pub body: String,
 }
 
+/// Deserializes `value`, naming the field at fault as a path under `prefix`
+/// (`policies[2].targets.urgent.first_reply.minutes`, `groups.billing.holidays[0]`).
+fn from_json<T: serde::de::DeserializeOwned>(prefix: &str, value: &Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        // A missing field is named only in the message; the path points at its parent.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let mut field = prefix.to_owned();
+        for part in [(path != ".").then_some(path.as_str()), missing]
+            .into_iter()
+            .flatten()
+        {
+            if !part.starts_with('[') {
+                field.push('.');
+            }
+            field.push_str(part);
+        }
+        FieldError::new(field, message)
+    })
+}
+
 /// Reads the `policies` of an `sla.policies` event, naming the field of the first error.
 pub fn parse_policies(policies: &Value) -> Result<Vec<Policy>, FieldError> {
     let Value::Array(items) = policies else {
@@ -57,11 +81,19 @@ pub fn parse_policies(policies: &Value) -> Result<Vec<Policy>, FieldError> {
     items
         .iter()
         .enumerate()
-        .map(|(i, v)| {
-            serde_json::from_value::<Policy>(v.clone())
-                .map_err(|e| FieldError::new(format!("policies[{i}]"), e.to_string()))
-        })
+        .map(|(i, v)| from_json::<Policy>(&format!("policies[{i}]"), v))
         .collect()
+}
+
+/// The `calendars` event that records `config` (the whole document: it replaces the
+/// calendars in effect from its instant on).
+pub fn calendars_event(config: &CalendarsConfig) -> EventBody {
+    let groups = (!config.groups.is_empty())
+        .then(|| serde_json::to_value(&config.groups).expect("schedules serialize to JSON"));
+    EventBody::Calendars {
+        default: Some(serde_json::to_value(&config.default).expect("a schedule serializes")),
+        groups,
+    }
 }
 
 /// Reads and compiles the calendars of a `calendars` event, naming the field of the first
@@ -72,8 +104,7 @@ pub fn parse_calendars(
 ) -> Result<(CalendarsConfig, Calendars), FieldError> {
     let mut config = CalendarsConfig::default();
     if let Some(v) = default {
-        config.default = serde_json::from_value::<Schedule>(v.clone())
-            .map_err(|e| FieldError::new("default", e.to_string()))?;
+        config.default = from_json::<Schedule>("default", v)?;
     }
     if let Some(v) = groups {
         let Value::Object(map) = v else {
@@ -81,8 +112,7 @@ pub fn parse_calendars(
         };
         let mut out = BTreeMap::new();
         for (group, v) in map {
-            let schedule = serde_json::from_value::<Schedule>(v.clone())
-                .map_err(|e| FieldError::new(format!("groups.{group}"), e.to_string()))?;
+            let schedule = from_json::<Schedule>(&format!("groups.{group}"), v)?;
             out.insert(group.clone(), schedule);
         }
         config.groups = out;
@@ -453,7 +483,7 @@ pub struct Achievement {
 }
 
 impl Store {
-    async fn sla_config(&self) -> Result<Config, StoreError> {
+    pub(crate) async fn sla_config(&self) -> Result<Config, StoreError> {
         let rows: Vec<ConfigRecord> =
             on_read!(self, p => sqlx::query_as(CONFIG_SELECT).fetch_all(p).await)?;
         config_from_rows(rows)

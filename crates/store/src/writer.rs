@@ -31,6 +31,14 @@ pub enum Request {
     Record(Vec<EventBody>),
     /// Recorded history (`POST /api/v1/events`): replayed, all or nothing.
     Ingest(Vec<Incoming>),
+    /// An escalation rule fired: unless the rule already escalated this run of the target
+    /// (checked under the write lock, so once across restarts and nodes), the escalation's
+    /// events are written and `notify` is queued in the same transaction. Outcome without
+    /// events: it had already fired.
+    Escalate {
+        escalation: sanjeh_domain::Escalation,
+        notify: Vec<crate::alerting::Outgoing>,
+    },
 }
 
 /// A client's Idempotency-Key, scoped to its credentials, with a hash of what it asked.
@@ -194,11 +202,13 @@ async fn fold_group(
     let mut changes = Changes::new(load::next_seq(tx).await?, true);
     let ids: Vec<&sanjeh_domain::Id> = group
         .iter()
-        .filter_map(|s| match &s.request {
-            Request::Command(c) => Some(c),
-            _ => None,
+        .flat_map(|s| match &s.request {
+            Request::Command(c) => std::iter::once(c.ticket())
+                .chain(c.other_ticket())
+                .collect(),
+            Request::Escalate { escalation, .. } => vec![&escalation.escalated.ticket],
+            _ => Vec::new(),
         })
-        .flat_map(|c| std::iter::once(c.ticket()).chain(c.other_ticket()))
         .collect();
     load::tickets(tx, ids, &mut changes).await?;
     let mut results = Vec::with_capacity(group.len());
@@ -293,6 +303,26 @@ async fn fold_request(
                 }
                 apply_live(changes, body.clone())?;
             }
+        }
+        Request::Escalate { escalation, notify } => {
+            let e = &escalation.escalated;
+            let run = e.run_started_at.map(to_millis).unwrap_or(to_millis(now));
+            let (ticket, rule, metric) = (e.ticket.as_str(), e.rule.as_str(), e.metric.as_str());
+            if changes.alerting.fired_in_batch(ticket, rule, metric, run)
+                || crate::alerting::fired(tx, ticket, rule, metric, run).await?
+            {
+                return Ok(outcome);
+            }
+            let command = Command::Escalate(escalation.clone());
+            let events = command.decide(changes.tickets.get(&e.ticket), None)?;
+            for body in events {
+                apply_live(changes, body)?;
+            }
+            if let Some(t) = changes.tickets.get(&e.ticket) {
+                outcome.tickets.push(t.clone());
+            }
+            changes.alerting.now = to_millis(now);
+            changes.alerting.outgoing.extend(notify.iter().cloned());
         }
         Request::Ingest(lines) => {
             let mut report = IngestReport::default();

@@ -325,7 +325,7 @@ async fn live_writes_get_due_dates_in_their_transaction_and_bad_policies_are_ref
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, StoreError::Domain(e) if e.field() == Some("policies[0]")),
+            matches!(&err, StoreError::Domain(e) if e.field() == Some("policies[0].targets.high.first_reply.hours")),
             "{err:?}"
         );
 

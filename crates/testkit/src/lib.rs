@@ -2,6 +2,8 @@
 //! `SANJEH_TEST_POSTGRES_URL` is set (skipped with a printed notice otherwise), so the same
 //! integration tests run on both backends.
 
+pub mod mail_servers;
+
 use sanjeh_store::{Store, StoreOptions};
 
 /// An empty database for one test; dropped with it (the SQLite file is deleted, the

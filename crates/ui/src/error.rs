@@ -17,6 +17,12 @@ pub enum UiError {
     /// No valid session: go and sign in.
     #[error("sign-in required")]
     SignIn,
+    /// No customer session on a portal page: go to the portal's sign-in, then back to `0`.
+    #[error("portal sign-in required")]
+    PortalSignIn(String),
+    /// Too many tries from this client or for this address; the message key says which.
+    #[error("rate limited")]
+    TooMany(&'static str),
     #[error("forbidden for this role")]
     Forbidden,
     #[error("not found")]
@@ -53,7 +59,10 @@ pub(crate) struct ErrorPage {
 impl UiError {
     fn page(&self) -> ErrorPage {
         let (status, key, detail) = match self {
-            UiError::SignIn => (StatusCode::UNAUTHORIZED, "error-signin", None),
+            UiError::SignIn | UiError::PortalSignIn(_) => {
+                (StatusCode::UNAUTHORIZED, "error-signin", None)
+            }
+            UiError::TooMany(key) => (StatusCode::TOO_MANY_REQUESTS, *key, None),
             UiError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden", None),
             UiError::NotFound => (StatusCode::NOT_FOUND, "error-not-found", None),
             UiError::Csrf => (StatusCode::FORBIDDEN, "error-csrf", None),
@@ -79,8 +88,12 @@ impl UiError {
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
-        if let UiError::SignIn = self {
-            return Redirect::to("/signin").into_response();
+        match &self {
+            UiError::SignIn => return Redirect::to("/signin").into_response(),
+            UiError::PortalSignIn(next) => {
+                return Redirect::to(&crate::pages::portal::signin_url(next)).into_response();
+            }
+            _ => {}
         }
         let page = self.page();
         if page.status.is_server_error() {

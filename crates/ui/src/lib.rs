@@ -10,10 +10,13 @@
 //!   Persian), direction.
 //! - `session`: sign-in state — the session cookie, the signed-in user and role, CSRF tokens.
 //! - `error`: the crate's error type, rendered as a page in the reader's language.
-//! - `pages`: one module per area (sign-in, tickets, dashboard) with its askama templates.
+//! - `pages`: one module per area (sign-in, tickets, dashboard, the customer portal) with its
+//!   askama templates.
+//! - `client`: the client's network address, for rate limits.
 //! - `assets`: the stylesheet, embedded with rust-embed.
 
 mod assets;
+mod client;
 mod error;
 pub mod i18n;
 mod pages;
@@ -36,6 +39,53 @@ pub struct UiOptions {
     pub failure_window: std::time::Duration,
     /// The time zone dates are shown and dashboard periods cut in.
     pub time_zone: jiff::tz::TimeZone,
+    /// Failed agent sign-ins from one client address (across logins) within
+    /// `failure_window` before that address is refused for a while.
+    pub max_failures_per_address: i64,
+    /// Behind a reverse proxy: take the client's address from the last `X-Forwarded-For`
+    /// entry (the one the proxy appended) instead of the TCP peer.
+    pub trust_forwarded_for: bool,
+    /// The customer portal's settings.
+    pub portal: PortalOptions,
+}
+
+/// Settings of the customer portal (`/portal`).
+#[derive(Debug, Clone)]
+pub struct PortalOptions {
+    /// The site's address as customers reach it, for the links in mail
+    /// (`https://help.example.com`). Never taken from the request's `Host` header, which a
+    /// client chooses.
+    pub public_url: String,
+    /// How long an emailed sign-in link may be used.
+    pub link_ttl: std::time::Duration,
+    /// The contact form makes a customer for an address it does not know (else it opens
+    /// tickets for known customers only, answering the same either way).
+    pub create_customers: bool,
+    /// The sender of portal mail, and its display name.
+    pub mail_from: String,
+    pub mail_from_name: String,
+    /// Link requests per address, per client address, and contact-form tickets per client
+    /// address, within `rate_window`.
+    pub links_per_address: i64,
+    pub links_per_client: i64,
+    pub contacts_per_client: i64,
+    pub rate_window: std::time::Duration,
+}
+
+impl Default for PortalOptions {
+    fn default() -> Self {
+        PortalOptions {
+            public_url: "http://127.0.0.1:8080".into(),
+            link_ttl: std::time::Duration::from_secs(15 * 60),
+            create_customers: true,
+            mail_from: "support@localhost".into(),
+            mail_from_name: "Support".into(),
+            links_per_address: 3,
+            links_per_client: 10,
+            contacts_per_client: 5,
+            rate_window: std::time::Duration::from_secs(15 * 60),
+        }
+    }
 }
 
 impl Default for UiOptions {
@@ -46,6 +96,9 @@ impl Default for UiOptions {
             max_failures: 5,
             failure_window: std::time::Duration::from_secs(15 * 60),
             time_zone: jiff::tz::TimeZone::UTC,
+            max_failures_per_address: 20,
+            trust_forwarded_for: false,
+            portal: PortalOptions::default(),
         }
     }
 }
@@ -83,6 +136,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router_with(state.clone(), options).merge(sanjeh_web::router(state));
+    // Peer addresses for the per-address limits (sign-in failures, portal links).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -16,6 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use sanjeh_store::sessions::SessionKind;
 
 pub const SESSION_COOKIE: &str = "sanjeh_session";
 pub const PRESESSION_COOKIE: &str = "sanjeh_signin";
@@ -30,6 +31,8 @@ pub enum Role {
     Agent,
     /// Read reports only.
     Manager,
+    /// A customer in the portal: their own tickets only, no agent page or API.
+    Customer,
 }
 
 impl Role {
@@ -55,6 +58,7 @@ impl Role {
             Role::Admin => "role-admin",
             Role::Agent => "role-agent",
             Role::Manager => "role-manager",
+            Role::Customer => "role-customer",
         }
     }
 }
@@ -66,6 +70,8 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub lang: Lang,
+    /// The time zone the user picked, if any (else the server's).
+    pub tz: Option<jiff::tz::TimeZone>,
     /// This session's CSRF token, for the forms of the page.
     pub csrf: String,
     /// The session cookie's secret (to end this session).
@@ -88,6 +94,15 @@ impl User {
             Ok(())
         } else {
             Err(UiError::Csrf)
+        }
+    }
+
+    /// Whose session this is, in the store's terms.
+    pub fn session_kind(&self) -> SessionKind {
+        if self.role == Role::Customer {
+            SessionKind::Customer
+        } else {
+            SessionKind::Agent
         }
     }
 
@@ -178,6 +193,12 @@ impl FromRequestParts<Ui> for User {
             .web_session(&secret, now_ms())
             .await?
             .ok_or(UiError::SignIn)?;
+        if session.kind == SessionKind::Customer {
+            let user =
+                crate::pages::portal::customer_user(store, &parts.headers, session, secret).await?;
+            parts.extensions.insert(user.clone());
+            return Ok(user);
+        }
         let profile = store.agent(&session.agent).await?;
         let Some(profile) = profile.filter(|p| p.active != Some(false)) else {
             store.end_web_session(&secret).await?;
@@ -189,7 +210,12 @@ impl FromRequestParts<Ui> for User {
             .as_deref()
             .and_then(Lang::parse)
             .unwrap_or_else(|| request_lang(&parts.headers));
+        let tz = store
+            .web_time_zone(&profile.id)
+            .await?
+            .and_then(|name| jiff::tz::TimeZone::get(&name).ok());
         let user = User {
+            tz,
             name: profile.name.clone().unwrap_or_else(|| profile.id.clone()),
             role: Role::of_profile(profile.role.as_deref()),
             id: profile.id,

@@ -89,11 +89,26 @@ async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) -> WebDriv
     panic!("{css} reads {last:?}, not {expected:?}");
 }
 
-/// Saves a screenshot into `$SANJEH_UI_SCREENSHOTS`, when set (to look at the pages).
-async fn screenshot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
+/// Where screenshots go: `$SANJEH_UI_SCREENSHOTS` when set, else `screenshots/` in the
+/// target directory this test was built into (`$CARGO_TARGET_DIR` or `target/`).
+fn screenshot_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("SANJEH_UI_SCREENSHOTS") {
-        driver.screenshot(&Path::new(&dir).join(name)).await?;
+        return PathBuf::from(dir);
     }
+    // The test binary is `<target>/<profile>/deps/browser-<hash>`.
+    let exe = std::env::current_exe().expect("the test's path");
+    exe.ancestors()
+        .nth(3)
+        .map_or_else(|| PathBuf::from("target"), Path::to_path_buf)
+        .join("screenshots")
+}
+
+/// Saves a screenshot of the current page as `name` in [`screenshot_dir`].
+async fn screenshot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).expect("the screenshot directory");
+    driver.screenshot(&dir.join(name)).await?;
+    eprintln!("screenshot: {}", dir.join(name).display());
     Ok(())
 }
 
@@ -119,18 +134,19 @@ fn missing(what: &str) {
     eprintln!("notice: {message}; skipped");
 }
 
-#[tokio::test]
-async fn sign_in_reply_and_see_the_dashboard_change_then_persian() {
+/// A headless Chromium session through a chromedriver the caller keeps alive, or `None`
+/// (after the notice) when either is not installed.
+async fn browser_session() -> Option<(Driver, WebDriver)> {
     let Some(chromedriver) = find(&["/usr/bin/chromedriver", "chromedriver"]) else {
-        return missing("chromedriver");
+        missing("chromedriver");
+        return None;
     };
     let Some(chromium) = find(&["/usr/bin/chromium", "chromium", "/usr/bin/chromium-browser"])
     else {
-        return missing("chromium");
+        missing("chromium");
+        return None;
     };
-    let app = TestApp::spawn().await;
-    let (_chromedriver, driver_url) = start_chromedriver(&chromedriver).await;
-
+    let (chromedriver, driver_url) = start_chromedriver(&chromedriver).await;
     let mut caps = DesiredCapabilities::chrome();
     caps.set_binary(&chromium.to_string_lossy()).unwrap();
     for arg in [
@@ -142,15 +158,134 @@ async fn sign_in_reply_and_see_the_dashboard_change_then_persian() {
         "--no-first-run",
         "--disable-dev-shm-usage",
         "--lang=en-US",
+        "--window-size=1280,900",
     ] {
         caps.add_arg(arg).unwrap();
     }
     let driver = WebDriver::new(driver_url, caps)
         .await
         .expect("a browser session");
+    Some((chromedriver, driver))
+}
+
+#[tokio::test]
+async fn sign_in_reply_and_see_the_dashboard_change_then_persian() {
+    let app = TestApp::spawn().await;
+    let Some((_chromedriver, driver)) = browser_session().await else {
+        return;
+    };
     let result = run(&driver, &app.base).await;
     let _ = driver.quit().await;
     result.expect("the browser walk-through");
+}
+
+/// Signs in through the form.
+async fn sign_in(driver: &WebDriver, base: &str, login: &str) -> WebDriverResult<()> {
+    driver.goto(format!("{base}/signin")).await?;
+    driver.find(By::Id("login")).await?.send_keys(login).await?;
+    driver
+        .find(By::Id("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    driver.find(By::Id("signin-submit")).await?.click().await?;
+    Ok(())
+}
+
+/// Picks a language with the page's picker.
+async fn pick_language(driver: &WebDriver, code: &str) -> WebDriverResult<()> {
+    driver
+        .find(By::Css(format!(
+            "select[name='lang'] option[value='{code}']"
+        )))
+        .await?
+        .click()
+        .await?;
+    driver
+        .find(By::Css("form[action='/preferences/language'] button"))
+        .await?
+        .click()
+        .await?;
+    for _ in 0..100 {
+        // The element may go stale while the next page loads: ask again.
+        if let Ok(html) = driver.find(By::Tag("html")).await
+            && let Ok(Some(lang)) = html.attr("lang").await
+            && lang == code
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page did not switch to {code}");
+}
+
+/// The dashboard over a populated store (a year of demo history ending now, 3,000 tickets),
+/// in English, Persian and Russian: screenshots `dashboard-{en,fa,ru}.png` of the whole page.
+#[tokio::test]
+async fn dashboard_screenshots_in_each_language_over_demo_history() {
+    let app = TestApp::spawn().await;
+    let now = jiff::Timestamp::now();
+    let config = sanjeh_demo::DemoConfig {
+        tickets: 3_000,
+        seed: 7,
+        start: now - jiff::SignedDuration::from_hours(24 * 365),
+    };
+    let events: Vec<sanjeh_store::Incoming> = sanjeh_demo::generate(&config)
+        .filter(|e| e.at < now)
+        .enumerate()
+        .map(|(i, e)| sanjeh_store::Incoming::from_event(i as u64 + 1, e))
+        .collect();
+    app.writer
+        .submit(sanjeh_store::Request::Ingest(events), None)
+        .await
+        .expect("demo history");
+    let Some((_chromedriver, driver)) = browser_session().await else {
+        return;
+    };
+    let result = screenshots(&driver, &app.base).await;
+    let _ = driver.quit().await;
+    result.expect("the dashboard in three languages");
+}
+
+async fn screenshots(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
+    sign_in(driver, base, "ADM").await?;
+    for lang in ["en", "fa", "ru"] {
+        driver.goto(format!("{base}/dashboard?period=30d")).await?;
+        pick_language(driver, lang).await?;
+        driver.goto(format!("{base}/dashboard?period=30d")).await?;
+        // Wait for the cards (the engine's dataset is fed after the commit).
+        let mut volume = String::new();
+        for _ in 0..100 {
+            volume = driver
+                .find(By::Css("[data-kpi='ticket_volume'] .value"))
+                .await?
+                .text()
+                .await?;
+            if !["0", "۰"].contains(&volume.as_str()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            driver.refresh().await?;
+        }
+        assert!(
+            !["0", "۰"].contains(&volume.as_str()),
+            "demo tickets on the cards"
+        );
+        let svg = driver.find(By::Id("chart-volume")).await?;
+        let dir = if lang == "fa" { "rtl" } else { "ltr" };
+        assert_eq!(svg.attr("direction").await?.as_deref(), Some(dir));
+        // The whole page in one picture.
+        let height = driver
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await?
+            .convert::<i64>()?;
+        driver
+            .set_window_rect(0, 0, 1280, height.clamp(900, 6000) as u32)
+            .await?;
+        screenshot(driver, &format!("dashboard-{lang}.png")).await?;
+        driver.set_window_rect(0, 0, 1280, 900).await?;
+    }
+    Ok(())
 }
 
 async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
@@ -218,7 +353,7 @@ async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     assert_eq!(html.attr("dir").await?.as_deref(), Some("rtl"));
     assert_eq!(html.attr("lang").await?.as_deref(), Some("fa"));
     assert_eq!(solved_count(driver, base).await?, "۱", "Persian digits");
-    let chart = driver.find(By::Id("daily-chart")).await?;
+    let chart = driver.find(By::Id("chart-volume")).await?;
     assert_eq!(chart.attr("direction").await?.as_deref(), Some("rtl"));
     screenshot(driver, "dashboard-fa.png").await?;
 

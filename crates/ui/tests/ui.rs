@@ -504,7 +504,12 @@ fn solved_card(html: &str) -> String {
         .nth(1)
         .expect("a solved card");
     let start = card.find("<p class=\"value\">").unwrap() + "<p class=\"value\">".len();
-    card[start..].split('<').next().unwrap().to_owned()
+    // The value may be a link to the tickets behind it: the text outside tags.
+    let value = &card[start..card.find("</p>").unwrap()];
+    value
+        .split('>')
+        .filter_map(|s| s.split('<').next())
+        .collect()
 }
 
 #[tokio::test]
@@ -554,11 +559,11 @@ async fn dashboard_shows_kpis_from_the_engine_and_exports_csv_on(app: TestApp) {
     assert_eq!(solved, "1");
     let (_, html) = get_html(&app, &admin, "/dashboard?period=7d").await;
     let chart = html
-        .split("<svg id=\"daily-chart\"")
+        .split("<svg id=\"chart-volume\"")
         .nth(1)
-        .expect("a daily chart");
-    assert!(chart.contains("class=\"bar solved\""));
-    assert!(plain(chart).contains(": 1 solved</title>"), "{chart}");
+        .expect("a volume chart");
+    assert!(chart.contains("class=\"bar s0\""));
+    assert!(plain(chart).contains(" · Email: 1</title>"), "{chart}");
 
     let r = admin
         .get(app.url("/dashboard/agents.csv?period=7d"))

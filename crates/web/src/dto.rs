@@ -307,6 +307,9 @@ pub(crate) struct CustomerDto {
     pub language: Option<String>,
     /// `lead`, `active`, `inactive` or `churned`, from the latest `customer.lifecycle` event.
     pub lifecycle: Option<String>,
+    /// Mail to this customer that bounced (`crate::bounces::attach` fills it in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_bounces: Option<crate::bounces::EmailBouncesDto>,
 }
 
 impl From<CustomerView> for CustomerDto {
@@ -318,6 +321,7 @@ impl From<CustomerView> for CustomerDto {
             organization: c.organization,
             language: c.language,
             lifecycle: c.lifecycle,
+            email_bounces: None,
         }
     }
 }
@@ -331,6 +335,7 @@ impl CustomerDto {
             organization: opt_string(&p.organization),
             language: p.language.clone(),
             lifecycle: lifecycle.map(str::to_owned),
+            email_bounces: None,
         }
     }
 }

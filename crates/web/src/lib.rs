@@ -18,14 +18,18 @@
 //! - `live`: the KPI engine's dataset, loaded at start and kept current after each commit.
 //! - `report_params`: the parameters of a report, shared with `sanjeh report`.
 
+pub mod alerting;
 mod app;
+mod attachments;
 mod auth;
+mod bounces;
 mod dto;
 mod error;
 mod extract;
 mod ids;
 pub mod live;
 mod mail;
+mod mail_config;
 pub mod report_params;
 mod routes;
 mod state;

@@ -23,6 +23,7 @@ pub async fn load_dataset(store: &Store) -> Result<Dataset, StoreError> {
     store.scan_replies(|r| ds.add_reply(&r)).await?;
     store.scan_solves(|s| ds.add_solve(&s)).await?;
     store.scan_reopens(|t, at| ds.add_reopen(&t, at)).await?;
+    store.scan_status_spans(|s| ds.add_status_span(&s)).await?;
     store
         .scan_agent_activity(|a, at| ds.add_agent_activity(&a, at))
         .await?;
@@ -50,6 +51,9 @@ pub fn apply(ds: &mut Dataset, c: &Committed) {
     }
     for (t, at) in &c.reopens {
         ds.add_reopen(t, *at);
+    }
+    for s in &c.status_spans {
+        ds.add_status_span(s);
     }
     for (a, at) in &c.activity {
         ds.add_agent_activity(a, *at);

@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
-use sanjeh_email::ingest::{InboundConfig, IngestError, Received, receive};
+use sanjeh_email::ingest::{IngestError, Received, receive};
 use sanjeh_email::parse::ParseError;
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,7 @@ struct ReceivedDto<'a> {
     ticket: Option<&'a str>,
     message_id: &'a str,
     /// For joined: reference, token, same_subject. For ignored: own_address, bounce,
-    /// rate_limited.
+    /// rate_limited, auto_reply.
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'static str>,
     /// For created and joined: may Sanjeh answer it automatically (not auto-submitted,
@@ -70,12 +70,14 @@ async fn raw(
         });
     }
     let now = jiff::Timestamp::now().as_millisecond();
+    // The inbound limits set with `PUT /api/v1/mail/inbound` (defaults when never set).
+    let inbound = sanjeh_email::config::inbound(state.store()).await?;
     let received = receive(
         state.store(),
         state.writer(),
         &body.bytes,
         q.to.as_deref(),
-        &InboundConfig::default(),
+        &inbound.inbound_config(),
         now,
     )
     .await

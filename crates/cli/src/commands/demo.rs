@@ -30,7 +30,26 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> CliResult {
     store.close().await;
     let store = super::open_for_serving(settings).await?;
     web_sign_in(&store).await?;
+    print_history_span();
     super::serve::serve(store, settings).await
+}
+
+/// The demo's history is a past calendar year, so the dashboard's default "last 30 days" may
+/// hold nothing: name the period that has it, and its last month on the dashboard.
+fn print_history_span() {
+    let config = DemoConfig::default();
+    let zone = jiff::tz::TimeZone::UTC;
+    let first = config.start.to_zoned(zone.clone()).date();
+    let last = config
+        .end()
+        .to_zoned(zone)
+        .date()
+        .yesterday()
+        .unwrap_or(first);
+    let month = last.first_of_month();
+    println!(
+        "the demo's history runs from {first} to {last}; its last month on the dashboard: /dashboard?from={month}&to={last}"
+    );
 }
 
 /// Gives the demo's first admin and first manager a fresh password for the web UI and prints

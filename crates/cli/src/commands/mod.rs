@@ -6,10 +6,13 @@ mod demo;
 mod explain;
 mod export;
 mod import;
+mod mail;
 mod report;
+mod rules;
 mod serve;
 mod sla;
 
+pub use mail::MailCommand;
 pub use sla::SlaCommand;
 
 use crate::cli::Command;
@@ -51,6 +54,7 @@ pub async fn run(command: Command, settings: Settings) -> CliResult {
         Command::Explain(args) => explain::run(&settings, &args).await,
         Command::Report(args) => report::run(&settings, &args).await,
         Command::Sla(cmd) => sla::run(&settings, cmd).await,
+        Command::Mail(cmd) => mail::run(&settings, cmd).await,
     }
 }
 

@@ -4,8 +4,11 @@
 use super::{CliError, CliResult};
 use crate::config::Settings;
 use clap::Subcommand;
+use sanjeh_calendar::{
+    BusinessCalendar, CalendarsConfig, DEFAULT_CALENDAR, DateCalendar, Holiday, Schedule, parse_ics,
+};
 use sanjeh_domain::{EventBody, Id, Millis, from_millis};
-use sanjeh_store::sla::{Metric, MetricStatus};
+use sanjeh_store::sla::{Metric, MetricStatus, calendars_event};
 use sanjeh_store::{Durability, Request, Writer};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -18,6 +21,12 @@ pub enum SlaCommand {
     /// Business calendars: the default schedule and schedules by group.
     #[command(subcommand)]
     Calendars(CalendarsCommand),
+    /// Escalation rules: what happens on a breach or near-breach.
+    #[command(subcommand)]
+    Escalation(super::rules::EscalationCommand),
+    /// KPI alert rules and where each alert stands.
+    #[command(subcommand)]
+    Alerts(super::rules::AlertsCommand),
     /// A ticket's SLA targets: due dates, breaches, outcomes.
     Status {
         ticket: String,
@@ -55,6 +64,59 @@ pub enum CalendarsCommand {
     Set { file: PathBuf },
     /// Print the calendars in effect (JSON).
     Show,
+    /// Record one schedule (`default` or a group id) from a JSON file, keeping the others.
+    Schedule { name: String, file: PathBuf },
+    /// Holidays of one schedule (`default` or a group id).
+    #[command(subcommand)]
+    Holidays(HolidaysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HolidaysCommand {
+    /// Add a holiday: one day, a range (`--end`), yearly (`--yearly`, `MM-DD` or from a year
+    /// on), in the Gregorian or the Jalali calendar.
+    Add {
+        /// `default` or a group id.
+        calendar: String,
+        /// `YYYY-MM-DD`, or `MM-DD` with `--yearly`.
+        date: String,
+        /// The last day, inclusive.
+        #[arg(long)]
+        end: Option<String>,
+        /// The calendar the dates are written in.
+        #[arg(long = "in", value_enum, default_value = "gregorian")]
+        date_calendar: DateCalendarArg,
+        #[arg(long)]
+        yearly: bool,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Add the holidays of an iCalendar (`.ics`) file.
+    ImportIcs { calendar: String, file: PathBuf },
+    /// Remove the holidays that start on a date (as written when added).
+    Remove {
+        calendar: String,
+        date: String,
+        #[arg(long = "in", value_enum, default_value = "gregorian")]
+        date_calendar: DateCalendarArg,
+    },
+    /// List the holidays of a schedule (JSON).
+    List { calendar: String },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DateCalendarArg {
+    Gregorian,
+    Jalali,
+}
+
+impl From<DateCalendarArg> for DateCalendar {
+    fn from(c: DateCalendarArg) -> DateCalendar {
+        match c {
+            DateCalendarArg::Gregorian => DateCalendar::Gregorian,
+            DateCalendarArg::Jalali => DateCalendar::Jalali,
+        }
+    }
 }
 
 pub async fn run(settings: &Settings, command: SlaCommand) -> CliResult {
@@ -66,6 +128,8 @@ pub async fn run(settings: &Settings, command: SlaCommand) -> CliResult {
 
 async fn run_on(store: &sanjeh_store::Store, command: SlaCommand) -> CliResult {
     match command {
+        SlaCommand::Escalation(command) => super::rules::escalation(store, command).await?,
+        SlaCommand::Alerts(command) => super::rules::alerts(store, command).await?,
         SlaCommand::Policies(PoliciesCommand::Set { file }) => {
             let body = match read_json(&file)? {
                 Value::Object(mut map) => {
@@ -123,6 +187,27 @@ async fn run_on(store: &sanjeh_store::Store, command: SlaCommand) -> CliResult {
             Some(c) => println!("{}", pretty(&c)),
             None => println!("no calendars recorded (business time is calendar time)"),
         },
+        SlaCommand::Calendars(CalendarsCommand::Schedule { name, file }) => {
+            let schedule: Schedule = serde_json::from_value(read_json(&file)?)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+            BusinessCalendar::new(schedule.clone())
+                .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+            let mut config = match store.sla_calendars().await? {
+                Some(c) => c,
+                None if name == DEFAULT_CALENDAR => CalendarsConfig::default(),
+                None => {
+                    return Err(CliError::Usage(
+                        "no calendars recorded yet: set the default schedule first".into(),
+                    ));
+                }
+            };
+            config.set_schedule(&name, schedule);
+            record(store, calendars_event(&config)).await?;
+            println!("schedule {name} recorded, in effect from now on");
+        }
+        SlaCommand::Calendars(CalendarsCommand::Holidays(command)) => {
+            holidays(store, command).await?;
+        }
         SlaCommand::Status { ticket, at, json } => {
             let id = Id::parse("ticket", &ticket).map_err(|e| CliError::Usage(e.to_string()))?;
             if store.ticket(id.as_str()).await?.is_none() {
@@ -160,6 +245,79 @@ async fn run_on(store: &sanjeh_store::Store, command: SlaCommand) -> CliResult {
                 eprintln!("{} overdue targets at {}", rows.len(), from_millis(now));
             }
         }
+    }
+    Ok(())
+}
+
+/// Changes the holidays of one schedule and records the calendars whole.
+async fn holidays(store: &sanjeh_store::Store, command: HolidaysCommand) -> CliResult {
+    let name = match &command {
+        HolidaysCommand::Add { calendar, .. }
+        | HolidaysCommand::ImportIcs { calendar, .. }
+        | HolidaysCommand::Remove { calendar, .. }
+        | HolidaysCommand::List { calendar } => calendar.clone(),
+    };
+    let mut config = store.sla_calendars().await?.ok_or_else(|| {
+        CliError::Usage("no calendars recorded (sanjeh sla calendars set FILE)".into())
+    })?;
+    let schedule = config.schedule_mut(&name).ok_or_else(|| {
+        CliError::Usage(format!(
+            "{name}: no such schedule (default or a group with its own)"
+        ))
+    })?;
+    let changed = match command {
+        HolidaysCommand::List { .. } => {
+            println!("{}", pretty(&schedule.holidays));
+            return Ok(());
+        }
+        HolidaysCommand::Add {
+            date,
+            end,
+            date_calendar,
+            yearly,
+            name: holiday_name,
+            ..
+        } => {
+            let holiday = Holiday {
+                name: holiday_name,
+                date,
+                end,
+                calendar: date_calendar.into(),
+                yearly,
+            };
+            holiday
+                .validate()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            schedule.add_holidays([holiday])
+        }
+        HolidaysCommand::ImportIcs { file, .. } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+            let found = parse_ics(&text)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+            schedule.add_holidays(found)
+        }
+        HolidaysCommand::Remove {
+            date,
+            date_calendar,
+            ..
+        } => {
+            let n = schedule.remove_holidays(&date, date_calendar.into());
+            if n == 0 {
+                return Err(CliError::Usage(format!(
+                    "{name}: no holiday starts on {date}"
+                )));
+            }
+            println!("{n} holidays removed from {name}");
+            record(store, calendars_event(&config)).await?;
+            return Ok(());
+        }
+    };
+    if changed == 0 {
+        println!("{name} already has these holidays: nothing recorded");
+    } else {
+        record(store, calendars_event(&config)).await?;
+        println!("{changed} holidays added to {name}, in effect from now on");
     }
     Ok(())
 }

@@ -155,11 +155,24 @@ pub fn rank(
     rows: &[(Key, Kpis)],
     weights: &RankWeights,
 ) -> Vec<AgentRow> {
-    let mut out: Vec<AgentRow> = rows
-        .iter()
-        .filter_map(|(key, k)| {
+    rank_rows(
+        rows.iter().filter_map(|(key, k)| {
             let agent = keyer.decode(*key)[0];
             let id = ds.names.agents.label(agent)?;
+            Some((id.to_owned(), ds.names.agent_names.get(&agent).cloned(), k))
+        }),
+        weights,
+    )
+}
+
+/// Ranks agents given as (id, display name, their KPIs) — the rows of any grouping whose
+/// rows are one agent each (e.g. by agent within one channel) — as [`rank`] does.
+pub fn rank_rows<'a>(
+    rows: impl Iterator<Item = (String, Option<String>, &'a Kpis)>,
+    weights: &RankWeights,
+) -> Vec<AgentRow> {
+    let mut out: Vec<AgentRow> = rows
+        .filter_map(|(id, name, k)| {
             let frt = k
                 .first_reply_time
                 .clone()
@@ -171,8 +184,8 @@ pub fn rank(
                 .unwrap_or_default();
             let row = AgentRow {
                 rank: 0,
-                agent: id.to_owned(),
-                name: ds.names.agent_names.get(&agent).cloned(),
+                agent: id,
+                name,
                 score: 0.0,
                 fcr: k.fcr_rate.unwrap_or_default(),
                 first_reply_time: frt,

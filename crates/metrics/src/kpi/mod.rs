@@ -70,6 +70,28 @@ impl Family {
         }
     }
 
+    /// The family that computes KPI `id` (`top_agents` reads several: see `report_of_kpis`).
+    pub fn of_kpi(id: &str) -> Option<Family> {
+        Some(match id {
+            "reply_time" | "reply_time_business" => Family::Replies,
+            "csat" | "nps" | "ces" => Family::Surveys,
+            "abandonment_rate"
+            | "speed_of_answer"
+            | "speed_of_answer_business"
+            | "service_level"
+            | "handle_time_calls" => Family::Calls,
+            "helpful_rate" | "page_views" | "self_service_ratio" => Family::SelfService,
+            "resolved_per_session" => Family::Sessions,
+            "learning_rate" => Family::Learning,
+            "operating_cost" | "cost_per_contact" | "cost_per_call" => Family::Costs,
+            "support_revenue" | "support_roi" => Family::Revenue,
+            "retention_rate" | "churn_rate" | "customer_health" => Family::Customers,
+            "sla_achievement_rate" => Family::Sla,
+            id if crate::output::KPI_IDS.contains(&id) && id != "top_agents" => Family::Tickets,
+            _ => return None,
+        })
+    }
+
     /// Rough relative cost, to start the heaviest first.
     pub fn weight(self) -> u32 {
         match self {

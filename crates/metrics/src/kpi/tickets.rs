@@ -22,10 +22,12 @@ use crate::engine::{Ctx, FamilyOut};
 use crate::history::Interval;
 use crate::output::{Backlog, Complaints, Count, Duration, Kpis, Rate, Topic};
 use crate::percentile::Samples;
+use crate::period::BusinessClocks;
 use crate::period::{DAY_MS, DurationClock, Period};
 use crate::slicing::{Key, Keyer, Slice};
 use crate::table::events::NEVER;
 use crate::table::sla::{Overdue, SlaTable};
+use crate::table::spans::BusinessSums;
 use crate::table::tickets::COMPLAINT;
 use std::ops::Range;
 
@@ -46,6 +48,9 @@ struct Acc {
     handle: Samples,
     call_handle: Samples,
     wait: Samples,
+    /// Business handle and wait time (with calendars only; see [`BusinessSums`]).
+    handle_b: Samples,
+    wait_b: Samples,
     solved: u64,
     reopened: u64,
     fcr: u64,
@@ -71,13 +76,15 @@ impl Acc {
             handle: Samples::count_only(),
             call_handle: Samples::count_only(),
             wait: Samples::count_only(),
+            handle_b: Samples::count_only(),
+            wait_b: Samples::count_only(),
             ..Acc::default()
         }
     }
 }
 
 impl Acc {
-    fn samples(&mut self) -> [&mut Samples; 9] {
+    fn samples(&mut self) -> [&mut Samples; 11] {
         [
             &mut self.frt,
             &mut self.first_res,
@@ -88,6 +95,8 @@ impl Acc {
             &mut self.handle,
             &mut self.call_handle,
             &mut self.wait,
+            &mut self.handle_b,
+            &mut self.wait_b,
         ]
     }
 
@@ -129,6 +138,8 @@ impl Merge for Acc {
         self.handle.add_counts(&o.handle);
         self.call_handle.add_counts(&o.call_handle);
         self.wait.add_counts(&o.wait);
+        self.handle_b.add_counts(&o.handle_b);
+        self.wait_b.add_counts(&o.wait_b);
     }
 }
 
@@ -172,13 +183,15 @@ const SPLIT_ROWS: usize = 200_000;
 fn run_split<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>], split: bool) -> FamilyOut {
     let rows = ctx.ds.tickets.len() as u32;
     let plan = Totals::plan(scopes);
+    let sums = ctx.business.map(|b| business_sums(ctx, b));
+    let sums = sums.as_deref();
     let slices = if !split || rows < 4 {
-        pass(ctx, scopes, plan, 1.min(rows)..rows, true)
+        pass(ctx, scopes, plan, 1.min(rows)..rows, true, sums)
     } else {
         let mid = rows / 2;
         let (mut a, b) = std::thread::scope(|s| {
-            let b = s.spawn(|| pass(ctx, scopes, plan, mid..rows, false));
-            let a = pass(ctx, scopes, plan, 1..mid, true);
+            let b = s.spawn(|| pass(ctx, scopes, plan, mid..rows, false, sums));
+            let a = pass(ctx, scopes, plan, 1..mid, true, sums);
             (a, b.join().expect("the other half does not panic"))
         });
         for (x, y) in a.iter_mut().zip(b) {
@@ -210,10 +223,44 @@ fn run_split<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>], split: b
                 Some(union_of(c, |a| vec![&mut a.frt_b]).excluding(unreplied));
             k.first_resolution_time_business = Some(union_of(c, |a| vec![&mut a.first_res_b]));
             k.full_resolution_time_business = Some(union_of(c, |a| vec![&mut a.full_res_b]));
+            k.handle_time_business =
+                Some(union_of(c, |a| vec![&mut a.handle_b, &mut a.call_handle]));
+            k.handle_time_tickets_business = Some(union_of(c, |a| vec![&mut a.handle_b]));
+            k.requester_wait_time_business = Some(union_of(c, |a| vec![&mut a.wait_b]));
         }
         k
     });
     finish_cells(cells, scopes, totals, |a| finish(ctx, a))
+}
+
+/// Business handle and wait time of the tickets last solved in the period, from their
+/// status spans, each in its group's calendar.
+fn business_sums<C>(ctx: &Ctx<C>, clocks: &BusinessClocks) -> Vec<BusinessSums> {
+    let t = &ctx.ds.tickets;
+    let p = ctx.period;
+    ctx.ds.spans.business_sums(
+        t.len(),
+        |row| {
+            let tk = t.get(row);
+            tk.is_present()
+                && tk.is_finally_solved()
+                && t.last_solved_at(row).is_some_and(|s| p.contains(s))
+        },
+        |row| t.get(row).group,
+        clocks,
+    )
+}
+
+/// A ticket's business time in some statuses from its spans: known when it has spans, or when
+/// it spent no time in those statuses at all (`calendar_ms` 0); unknown for a ticket whose
+/// spans were never recorded (written before the store kept them).
+fn from_spans(seen: bool, calendar_ms: Option<i64>, business_ms: i64) -> Option<i64> {
+    match (seen, calendar_ms) {
+        (_, None) => None,
+        (true, Some(_)) => Some(business_ms),
+        (false, Some(0)) => Some(0),
+        (false, Some(_)) => None,
+    }
 }
 
 /// One pass over tickets `rows` (and, `with_calls`, over the calls).
@@ -223,6 +270,7 @@ fn pass<'k, C: DurationClock>(
     plan: Totals,
     rows: Range<u32>,
     with_calls: bool,
+    sums: Option<&[BusinessSums]>,
 ) -> Vec<Slice<'k, Acc>> {
     let ds = ctx.ds;
     let t = &ds.tickets;
@@ -350,6 +398,13 @@ fn pass<'k, C: DurationClock>(
             if let Some(ls) = last_solve {
                 let handle = t.handle_ms(row);
                 let wait = t.wait_ms(row);
+                let (handle_b, wait_b) = match sums.map(|s| s[row as usize]) {
+                    Some(s) => (
+                        from_spans(s.seen, handle, s.handle),
+                        from_spans(s.seen, wait, s.wait),
+                    ),
+                    None => (None, None),
+                };
                 let replies = u64::from(tk.agent_replies);
                 let reopened = tk.reopens > 0;
                 slice.at(solver, ls, |a, _| {
@@ -362,6 +417,12 @@ fn pass<'k, C: DurationClock>(
                     }
                     if let Some(w) = wait {
                         a.wait.push(w);
+                    }
+                    if let Some(h) = handle_b {
+                        a.handle_b.push(h);
+                    }
+                    if let Some(w) = wait_b {
+                        a.wait_b.push(w);
                     }
                     a.solved += 1;
                     a.reopened += u64::from(reopened);
@@ -447,6 +508,11 @@ fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
         first_resolution_time_business: business
             .then(|| Duration::from_samples(&mut a.first_res_b)),
         full_resolution_time_business: business.then(|| Duration::from_samples(&mut a.full_res_b)),
+        // Calls count whole: their handle time is work done whenever the call came.
+        handle_time_business: business
+            .then(|| Duration::from_union(&mut [&mut a.handle_b, &mut a.call_handle])),
+        handle_time_tickets_business: business.then(|| Duration::from_samples(&mut a.handle_b)),
+        requester_wait_time_business: business.then(|| Duration::from_samples(&mut a.wait_b)),
         first_reply_time: Some(Duration::from_samples(&mut a.frt).excluding(a.unreplied)),
         first_resolution_time: Some(Duration::from_samples(&mut a.first_res)),
         full_resolution_time: Some(Duration::from_samples(&mut a.full_res)),

@@ -4,4 +4,5 @@ pub mod activity;
 pub mod contacts;
 pub mod events;
 pub mod sla;
+pub mod spans;
 pub mod tickets;

@@ -1,8 +1,10 @@
 //! The pages, one module per area, and what every page's template shares ([`Page`]).
 
 pub(crate) mod dashboard;
+pub(crate) mod portal;
 pub(crate) mod signin;
 pub(crate) mod tickets;
+pub(crate) mod workspace;
 
 use crate::Ui;
 use crate::error::UiError;
@@ -17,6 +19,8 @@ pub(crate) fn routes() -> Router<Ui> {
         .merge(signin::routes())
         .merge(tickets::routes())
         .merge(dashboard::routes())
+        .merge(portal::routes())
+        .merge(workspace::routes())
 }
 
 /// What the layout needs: the language, the signed-in user (if any), the page's title and
@@ -46,7 +50,10 @@ impl Page {
             title: user.lang.t(title_key),
             user: Some(user.clone()),
             path,
-            tz: ui.options.time_zone.clone(),
+            tz: user
+                .tz
+                .clone()
+                .unwrap_or_else(|| ui.options.time_zone.clone()),
         }
     }
 

@@ -3,9 +3,12 @@
 //! Sign-in checks the agent's argon2 password (`sanjeh admin create-agent --password-env`).
 //! Failed tries are counted per login in the store; past the limit within the window, the
 //! login is refused without checking the password (429) until the window has passed.
+//! Failures are also counted per client address across logins: an address that fails too
+//! often (guessing many logins) is refused the same way, whichever login it tries.
 
 use super::{Page, render};
 use crate::Ui;
+use crate::client::ClientAddr;
 use crate::error::UiError;
 use crate::i18n::Lang;
 use crate::session::{
@@ -34,6 +37,7 @@ pub(crate) fn routes() -> Router<Ui> {
 async fn home(user: Result<User, UiError>) -> Redirect {
     match user {
         Ok(u) if u.role.works_tickets() => Redirect::to("/tickets"),
+        Ok(u) if u.role == Role::Customer => Redirect::to("/portal/tickets"),
         Ok(_) => Redirect::to("/dashboard"),
         Err(_) => Redirect::to("/signin"),
     }
@@ -109,9 +113,13 @@ struct SigninForm {
     csrf: String,
 }
 
-#[tracing::instrument(skip_all, fields(login = %form.login))]
+/// The rate-limit bucket of failed sign-ins per client address.
+const FAILURES_PER_CLIENT: &str = "signin-failure-client";
+
+#[tracing::instrument(skip_all, fields(login = %form.login, client = %client.0))]
 async fn signin(
     State(ui): State<Ui>,
+    client: ClientAddr,
     headers: HeaderMap,
     Form(form): Form<SigninForm>,
 ) -> Result<Response, UiError> {
@@ -123,7 +131,12 @@ async fn signin(
     let store = ui.app.store();
     let now = now_ms();
     let window = ui.options.failure_window.as_millis() as i64;
-    if store.signin_failures(&login, now - window).await? >= ui.options.max_failures {
+    if store.signin_failures(&login, now - window).await? >= ui.options.max_failures
+        || store
+            .rate_hits(FAILURES_PER_CLIENT, &client.0, now - window)
+            .await?
+            >= ui.options.max_failures_per_address
+    {
         tracing::warn!("sign-in refused: too many failures");
         return Ok(signin_form(
             &ui,
@@ -143,6 +156,9 @@ async fn signin(
     let Some(profile) = profile.filter(|_| valid) else {
         store
             .record_signin_failure(&login, now, now - window)
+            .await?;
+        store
+            .rate_hit(FAILURES_PER_CLIENT, &client.0, now, now - window)
             .await?;
         tracing::info!("sign-in failed");
         return Ok(signin_form(
@@ -209,8 +225,13 @@ struct CsrfForm {
     csrf: String,
 }
 
-fn signed_out(ui: &Ui) -> Response {
-    let mut response = Redirect::to("/signin").into_response();
+fn signed_out(ui: &Ui, role: Role) -> Response {
+    let to = if role == Role::Customer {
+        "/portal/signin"
+    } else {
+        "/signin"
+    };
+    let mut response = Redirect::to(to).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(
@@ -235,7 +256,7 @@ async fn signout(
 ) -> Result<Response, UiError> {
     user.check_csrf(&form.csrf)?;
     ui.app.store().end_web_session(&user.secret).await?;
-    Ok(signed_out(&ui))
+    Ok(signed_out(&ui, user.role))
 }
 
 /// Ends every session of the user, on every browser.
@@ -246,9 +267,13 @@ async fn signout_everywhere(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     user.check_csrf(&form.csrf)?;
-    let n = ui.app.store().end_web_sessions_of(&user.id).await?;
+    let n = ui
+        .app
+        .store()
+        .end_sessions_of(user.session_kind(), &user.id)
+        .await?;
     tracing::info!(sessions = n, "signed out everywhere");
-    Ok(signed_out(&ui))
+    Ok(signed_out(&ui, user.role))
 }
 
 /// A path on this site to go back to (never another origin).
@@ -305,10 +330,13 @@ async fn language(
         field: "lang".into(),
         key: "error-invalid",
     })?;
-    ui.app
-        .store()
-        .set_web_language(&user.id, lang.code())
-        .await?;
+    // A customer's language lives in this browser's cookie (the portal follows the browser).
+    if user.role != Role::Customer {
+        ui.app
+            .store()
+            .set_web_language(&user.id, lang.code())
+            .await?;
+    }
     let mut response = Redirect::to(local_path(&form.next)).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,

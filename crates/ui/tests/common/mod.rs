@@ -25,6 +25,8 @@ pub struct TestApp {
     pub backend: &'static str,
     pub base: String,
     pub store: Store,
+    /// The app's writer, to seed more data.
+    pub writer: Writer,
     stop: Option<oneshot::Sender<()>>,
     _db: TestDb,
 }
@@ -115,7 +117,7 @@ impl TestApp {
             )
             .await
             .expect("seed ticket");
-        let state = AppState::new(store.clone(), writer, WebOptions::default())
+        let state = AppState::new(store.clone(), writer.clone(), WebOptions::default())
             .with_reports(dataset, sanjeh_metrics::Targets::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -127,6 +129,7 @@ impl TestApp {
             backend: db.name,
             base,
             store,
+            writer,
             stop: Some(stop),
             _db: db,
         }

@@ -36,8 +36,10 @@ async fn list(
         .store
         .customers(q.cursor.as_deref(), page_limit(q.limit)?)
         .await?;
+    let mut items: Vec<CustomerDto> = page.items.into_iter().map(CustomerDto::from).collect();
+    crate::bounces::attach(&state, &mut items).await?;
     Ok(Json(PageDto {
-        items: page.items.into_iter().map(CustomerDto::from).collect(),
+        items,
         next_cursor: page.next_cursor,
     }))
 }
@@ -53,7 +55,10 @@ async fn show(
         .customer(id.as_str())
         .await?
         .ok_or_else(|| not_found(&id))?;
-    Ok(Json(CustomerDto::from(customer)))
+    let mut dto = [CustomerDto::from(customer)];
+    crate::bounces::attach(&state, &mut dto).await?;
+    let [dto] = dto;
+    Ok(Json(dto))
 }
 
 #[tracing::instrument(skip_all, fields(customer))]
@@ -87,6 +92,9 @@ async fn create(
         ));
     };
     let location = format!("/api/v1/customers/{}", path_segment(&customer.id));
+    let mut customer = [customer];
+    crate::bounces::attach(&state, &mut customer).await?;
+    let [customer] = customer;
     Ok(created(&location, customer, outcome.replayed))
 }
 
@@ -130,6 +138,9 @@ async fn update(
         .await?;
     let customer = recorded_customer(&outcome, current.lifecycle.as_deref())?
         .ok_or_else(|| ApiError::internal(&"a customer change recorded no profile"))?;
+    let mut customer = [customer];
+    crate::bounces::attach(&state, &mut customer).await?;
+    let [customer] = customer;
     Ok(json(StatusCode::OK, customer, outcome.replayed))
 }
 

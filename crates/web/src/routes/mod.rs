@@ -2,12 +2,16 @@
 //! request fields into domain values and writer outcomes into responses.
 
 pub(crate) mod agents;
+pub(crate) mod alerts;
 pub(crate) mod customers;
+pub(crate) mod escalation;
 pub(crate) mod events;
 pub(crate) mod groups;
 pub(crate) mod health;
 pub(crate) mod messages;
+pub(crate) mod notifications;
 pub(crate) mod reports;
+pub(crate) mod sla;
 pub(crate) mod tickets;
 pub(crate) mod tokens;
 
@@ -33,7 +37,13 @@ pub(crate) fn api() -> Router<AppState> {
         .merge(customers::routes())
         .merge(tokens::routes())
         .merge(reports::routes())
+        .merge(sla::routes())
         .merge(crate::mail::routes())
+        .merge(crate::mail_config::routes())
+        .merge(crate::attachments::routes())
+        .merge(escalation::routes())
+        .merge(alerts::routes())
+        .merge(notifications::routes())
 }
 
 /// Set on a response rebuilt from a stored outcome, so a client can tell a replay from a

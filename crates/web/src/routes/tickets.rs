@@ -46,6 +46,7 @@ async fn list(
         updated_since: q.updated_since.map(to_millis),
         cursor: q.cursor,
         limit: page_limit(q.limit)?,
+        ..TicketFilter::default()
     };
     let page = state.store.tickets(&filter).await?;
     Ok(Json(PageDto {
