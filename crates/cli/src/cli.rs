@@ -136,6 +136,10 @@ pub struct ServeArgs {
     /// https://help.example.com [env: SANJEH_PUBLIC_URL] [default: the listen address].
     #[arg(long)]
     pub public_url: Option<String>,
+    /// Also trust this certificate authority (PEM) for HTTPS webhook servers, beside the
+    /// Mozilla roots [env: SANJEH_WEBHOOK_CA_FILE].
+    #[arg(long)]
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,9 @@ pub struct Settings {
     /// mail (portal sign-in); default: the listener's address.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// A private certificate authority (PEM) that HTTPS webhook servers may also be signed by.
+    #[serde(default)]
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 fn fifteen() -> u64 {
@@ -52,6 +55,7 @@ impl Default for Settings {
             node_id: None,
             mail_reload_secs: fifteen(),
             public_url: None,
+            webhook_ca_file: None,
         }
     }
 }
@@ -73,6 +77,8 @@ struct FlagOverrides {
     node_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    webhook_ca_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -83,13 +89,14 @@ impl Settings {
             Command::Demo(a) => a.listen.clone(),
             _ => None,
         };
-        let (smtp_listen, node_id, public_url) = match &cli.command {
+        let (smtp_listen, node_id, public_url, webhook_ca_file) = match &cli.command {
             Command::Serve(a) => (
                 a.smtp_listen.clone(),
                 a.node_id.clone(),
                 a.public_url.clone(),
+                a.webhook_ca_file.clone(),
             ),
-            _ => (None, None, None),
+            _ => (None, None, None, None),
         };
         let mut defaults = Settings::default();
         if matches!(cli.command, Command::Demo(_)) {
@@ -121,6 +128,7 @@ impl Settings {
                 "node_id",
                 "mail_reload_secs",
                 "public_url",
+                "webhook_ca_file",
             ]))
             .merge(Serialized::defaults(FlagOverrides {
                 database_url: g.database_url.clone(),
@@ -130,6 +138,7 @@ impl Settings {
                 smtp_listen,
                 node_id,
                 public_url,
+                webhook_ca_file,
             }))
             .extract()
             .map_err(Box::new)

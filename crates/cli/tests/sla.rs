@@ -310,7 +310,8 @@ async fn escalation_and_alert_rules_set_show_and_status() {
         dir.path(),
         "alerts.json",
         r#"[{"id":"busy","kpi":"ticket_volume","op":">","threshold":1,"window_minutes":60,
-             "repeat_minutes":10,"notify":[{"type":"in_app","agents":["A-1"]}]}]"#,
+             "repeat_minutes":10,"notify":[{"type":"in_app","agents":["A-1"]},
+             {"type":"webhook","url":"https://ops.example.com/hook","secret":"cli-secret-0123456789"}]}]"#,
     );
     let bad_alerts = write(
         dir.path(),
@@ -336,7 +337,9 @@ async fn escalation_and_alert_rules_set_show_and_status() {
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert!(stderr.contains("rules[0].when.at_percent"), "{stderr}");
         let refused = sanjeh(db, &["sla", "escalation", "set", &not_rules]);
-        assert_eq!(refused.status.code(), Some(64));
+        assert_eq!(refused.status.code(), Some(65));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("policies"), "{stderr}");
 
         ok(sanjeh(db, &["sla", "alerts", "set", &alerts]));
         let refused = sanjeh(db, &["sla", "alerts", "set", &bad_alerts]);
@@ -345,6 +348,19 @@ async fn escalation_and_alert_rules_set_show_and_status() {
         let shown: serde_json::Value =
             serde_json::from_str(&ok(sanjeh(db, &["sla", "alerts", "show"]))).unwrap();
         assert_eq!(shown["rules"][0]["kpi"], "ticket_volume", "{shown}");
+        // The webhook's secret is stored apart: shown and exported by its id only.
+        let hook = &shown["rules"][0]["notify"][1];
+        assert!(
+            hook["secret_id"].as_str().unwrap().starts_with("whsec_"),
+            "{shown}"
+        );
+        assert!(
+            !shown.to_string().contains("cli-secret-0123456789"),
+            "{shown}"
+        );
+        let exported = ok(sanjeh(db, &["export", "--format", "events"]));
+        assert!(exported.contains("alert.rules"));
+        assert!(!exported.contains("cli-secret-0123456789"));
         // Not evaluated yet (no server ran): the state is unknown, with no history.
         let status: serde_json::Value =
             serde_json::from_str(&ok(sanjeh(db, &["sla", "alerts", "status"]))).unwrap();

@@ -19,8 +19,16 @@ pub enum Notify {
     /// queued in the store's outbound mail queue.
     Email { to: String },
     /// A JSON POST signed with `X-Sanjeh-Signature: sha256=<HMAC-SHA256 of the body>` under
-    /// `secret`, delivered from a durable queue with retries.
-    Webhook { url: String, secret: String },
+    /// a secret, delivered from a durable queue with retries. The secret is given as `secret`
+    /// and kept out of the event log: the API and CLI store it apart and record `secret_id`
+    /// ([`seal_webhook_secrets`]). An inline `secret` is still read from events written so.
+    Webhook {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secret: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secret_id: Option<String>,
+    },
     /// In-app notifications to agents, to every agent of groups, and (escalations only) to the
     /// ticket's assignee.
     InApp {
@@ -50,7 +58,10 @@ pub enum Action {
     },
     Webhook {
         url: String,
-        secret: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secret: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secret_id: Option<String>,
     },
     InApp {
         #[serde(default)]
@@ -68,9 +79,14 @@ impl Action {
         match self {
             Action::RaisePriority { .. } | Action::Reassign { .. } => None,
             Action::Email { to } => Some(Notify::Email { to: to.clone() }),
-            Action::Webhook { url, secret } => Some(Notify::Webhook {
+            Action::Webhook {
+                url,
+                secret,
+                secret_id,
+            } => Some(Notify::Webhook {
                 url: url.clone(),
                 secret: secret.clone(),
+                secret_id: secret_id.clone(),
             }),
             Action::InApp {
                 agents,
@@ -479,7 +495,11 @@ fn check_notify(at: &str, n: &Notify, escalation: bool) -> Result<(), FieldError
                 ));
             }
         }
-        Notify::Webhook { url, secret } => {
+        Notify::Webhook {
+            url,
+            secret,
+            secret_id,
+        } => {
             let rest = url
                 .strip_prefix("http://")
                 .or_else(|| url.strip_prefix("https://"));
@@ -491,11 +511,26 @@ fn check_notify(at: &str, n: &Notify, escalation: bool) -> Result<(), FieldError
                     format!("{url:?} is not an http:// or https:// URL"),
                 ));
             }
-            if secret.len() < 16 {
-                return Err(FieldError::new(
-                    format!("{at}.secret"),
-                    "must be at least 16 characters",
-                ));
+            match (secret, secret_id) {
+                (Some(secret), None) if secret.len() < 16 => {
+                    return Err(FieldError::new(
+                        format!("{at}.secret"),
+                        "must be at least 16 characters",
+                    ));
+                }
+                (Some(_), Some(_)) => {
+                    return Err(FieldError::new(
+                        format!("{at}.secret"),
+                        "give a new secret or the secret_id of a stored one, not both",
+                    ));
+                }
+                (None, None) => {
+                    return Err(FieldError::new(
+                        format!("{at}.secret"),
+                        "is required (or the secret_id of a secret stored before)",
+                    ));
+                }
+                _ => {}
             }
         }
         Notify::InApp {
@@ -532,6 +567,81 @@ fn is_address(s: &str) -> bool {
         && !domain.ends_with('.')
         && s.chars()
             .all(|c| c.is_ascii_graphic() && !"<>,;\"()".contains(c))
+}
+
+/// The list of rules a request body holds: `{"rules": […]}` or a bare list.
+pub fn rules_list(body: Value) -> Result<Value, FieldError> {
+    match body {
+        Value::Array(_) => Ok(body),
+        Value::Object(mut map) => {
+            let rules = map.remove("rules");
+            if let Some(other) = map.keys().next() {
+                return Err(FieldError::new(
+                    other.clone(),
+                    "unknown field; expected rules",
+                ));
+            }
+            match rules {
+                Some(v @ Value::Array(_)) => Ok(v),
+                Some(_) => Err(FieldError::new("rules", "expected a list of rules")),
+                None => Err(FieldError::new("rules", "is required")),
+            }
+        }
+        _ => Err(FieldError::new(
+            "rules",
+            "expected {\"rules\": […]} or a list",
+        )),
+    }
+}
+
+/// A webhook secret taken out of a rules list, to be stored apart under `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedSecret {
+    pub id: String,
+    pub secret: String,
+}
+
+/// Takes every webhook's inline `secret` out of `rules` (a list as [`parse_escalation_rules`]
+/// or [`parse_alert_rules`] read it), putting in its place a `secret_id` from `new_id`, and
+/// returns the secrets to store. Secrets so kept never reach the event log or its exports.
+/// Also returns the `secret_id`s the list already named, with their paths, for the caller
+/// to check against the stored ones.
+pub fn seal_webhook_secrets(
+    rules: &mut Value,
+    mut new_id: impl FnMut() -> String,
+) -> (Vec<SealedSecret>, Vec<(String, String)>) {
+    let mut sealed = Vec::new();
+    let mut named = Vec::new();
+    let Value::Array(list) = rules else {
+        return (sealed, named);
+    };
+    for (r, rule) in list.iter_mut().enumerate() {
+        for key in ["actions", "notify"] {
+            let Some(Value::Array(targets)) = rule.get_mut(key) else {
+                continue;
+            };
+            for (i, target) in targets.iter_mut().enumerate() {
+                let Some(map) = target.as_object_mut() else {
+                    continue;
+                };
+                if map.get("type").and_then(Value::as_str) != Some("webhook") {
+                    continue;
+                }
+                if map.contains_key("secret_id") {
+                    if let Some(Value::String(id)) = map.get("secret_id") {
+                        named.push((format!("rules[{r}].{key}[{i}].secret_id"), id.clone()));
+                    }
+                    continue;
+                }
+                if let Some(Value::String(secret)) = map.remove("secret") {
+                    let id = new_id();
+                    map.insert("secret_id".into(), Value::String(id.clone()));
+                    sealed.push(SealedSecret { id, secret });
+                }
+            }
+        }
+    }
+    (sealed, named)
 }
 
 #[cfg(test)]
@@ -623,5 +733,63 @@ mod tests {
         assert!(!s.firing);
         let (_, n) = rule.step(s, Some(9.0), 200 * min);
         assert_eq!(n, None);
+    }
+
+    #[test]
+    fn webhook_secrets_are_sealed_and_ids_kept() {
+        let mut rules = json!([
+            {"id": "a", "actions": [{"type": "webhook", "url": "https://h/x", "secret": "0123456789abcdef"},
+                                    {"type": "email", "to": "x@example.com"}]},
+            {"id": "b", "notify": [{"type": "webhook", "url": "https://h/y", "secret_id": "whsec_1"}]}
+        ]);
+        let mut n = 0;
+        let (sealed, named) = seal_webhook_secrets(&mut rules, || {
+            n += 1;
+            format!("id{n}")
+        });
+        assert_eq!(
+            sealed,
+            [SealedSecret {
+                id: "id1".into(),
+                secret: "0123456789abcdef".into()
+            }]
+        );
+        assert_eq!(
+            named,
+            [(
+                "rules[1].notify[0].secret_id".to_owned(),
+                "whsec_1".to_owned()
+            )]
+        );
+        assert_eq!(
+            rules[0]["actions"][0],
+            json!({"type": "webhook", "url": "https://h/x", "secret_id": "id1"})
+        );
+        assert!(!rules.to_string().contains("0123456789abcdef"));
+        // A webhook needs one of the two, not both.
+        let base = json!({"id": "r", "level": 1, "when": {}, "actions": [{"type": "webhook", "url": "https://h/x"}]});
+        assert_eq!(
+            err(json!([base.clone()])).field,
+            "rules[0].actions[0].secret"
+        );
+        let mut both = base;
+        both["actions"][0]["secret"] = json!("0123456789abcdef");
+        both["actions"][0]["secret_id"] = json!("whsec_1");
+        assert_eq!(err(json!([both])).field, "rules[0].actions[0].secret");
+    }
+
+    #[test]
+    fn a_rules_body_is_a_list_or_an_object_holding_one() {
+        assert_eq!(rules_list(json!([])).unwrap(), json!([]));
+        assert_eq!(rules_list(json!({"rules": [1]})).unwrap(), json!([1]));
+        assert_eq!(rules_list(json!({})).unwrap_err().field, "rules");
+        assert_eq!(rules_list(json!({"rules": 3})).unwrap_err().field, "rules");
+        assert_eq!(
+            rules_list(json!({"rules": [], "rulez": []}))
+                .unwrap_err()
+                .field,
+            "rulez"
+        );
+        assert_eq!(rules_list(json!("x")).unwrap_err().field, "rules");
     }
 }

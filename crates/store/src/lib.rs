@@ -24,6 +24,7 @@ pub mod rebuild;
 pub mod scan;
 pub mod sessions;
 pub mod sla;
+pub mod webhook_secrets;
 pub mod workspace;
 pub mod writer;
 

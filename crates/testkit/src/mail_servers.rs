@@ -316,8 +316,8 @@ pub fn wait_listening(port: u16) -> bool {
 }
 
 /// A certificate authority and a server certificate it signed, for 127.0.0.1 and
-/// localhost; returns the authority's PEM file.
-fn make_certificates(dir: &Path) -> PathBuf {
+/// localhost (`server.pem`, `server.key` beside it); returns the authority's PEM file.
+pub fn make_certificates(dir: &Path) -> PathBuf {
     let run = |args: &[&str]| {
         let out = Process::new("openssl")
             .args(args)

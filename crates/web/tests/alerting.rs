@@ -174,9 +174,44 @@ async fn escalations_alerts_webhooks_and_notifications() {
         )
         .await;
         assert_eq!(status, 200);
+        let hook_action = &shown["rules"][0]["actions"][2];
+        assert!(hook_action.get("secret").is_none(), "{name}: {hook_action}");
+        let secret_id = hook_action["secret_id"].as_str().unwrap().to_owned();
+        assert!(secret_id.starts_with("whsec_"), "{name}: {hook_action}");
+        // The secret is kept apart: neither the event log nor its export carries it.
+        let mut exported = Vec::new();
+        store.export_events(&mut exported, &|_| {}).await.unwrap();
+        let exported = String::from_utf8(exported).unwrap();
+        assert!(exported.contains(&secret_id), "{name}");
+        assert!(!exported.contains(SECRET), "{name}: secret in the log");
+        // Rules may name a stored secret by its id; an unknown id is refused, naming the field.
+        let mut again = shown["rules"].clone();
+        let (status, body) = call(
+            &client,
+            Method::PUT,
+            &format!("{base}/escalation-rules"),
+            &admin,
+            Some(json!({"rules": again.clone()})),
+        )
+        .await;
+        assert_eq!(status, 200, "{name}: {body}");
         assert_eq!(
-            shown["rules"][0]["actions"][2]["secret"], "********",
-            "{name}: secrets hidden"
+            body["rules"][0]["actions"][2]["secret_id"],
+            secret_id.as_str()
+        );
+        again[0]["actions"][2]["secret_id"] = json!("whsec_000000000000000000000000");
+        let (status, body) = call(
+            &client,
+            Method::PUT,
+            &format!("{base}/escalation-rules"),
+            &admin,
+            Some(json!({"rules": again})),
+        )
+        .await;
+        assert_eq!(status, 422, "{name}: {body}");
+        assert_eq!(
+            body["field"], "rules[0].actions[2].secret_id",
+            "{name}: {body}"
         );
 
         let (status, body) = call(
@@ -284,17 +319,25 @@ async fn escalations_alerts_webhooks_and_notifications() {
 
         // The webhook: a 500, then delivered on the retry; the signature checks out.
         let now = jiff::Timestamp::now().as_millisecond() + 1_000;
-        let d = alerting::deliver_due(&store, &alerting::webhook::client(), now)
+        let d = alerting::deliver_due(&store, &alerting::webhook::client(None).unwrap(), now)
             .await
             .unwrap();
         assert_eq!((d.delivered, d.retrying), (0, 1), "{name}: {d:?}");
-        let d = alerting::deliver_due(&store, &alerting::webhook::client(), now + 10_000)
-            .await
-            .unwrap();
+        let d = alerting::deliver_due(
+            &store,
+            &alerting::webhook::client(None).unwrap(),
+            now + 10_000,
+        )
+        .await
+        .unwrap();
         assert_eq!(d, Default::default(), "{name}: not before the backoff");
-        let d = alerting::deliver_due(&store, &alerting::webhook::client(), now + 31_000)
-            .await
-            .unwrap();
+        let d = alerting::deliver_due(
+            &store,
+            &alerting::webhook::client(None).unwrap(),
+            now + 31_000,
+        )
+        .await
+        .unwrap();
         assert_eq!(d.delivered, 1, "{name}: {d:?}");
         {
             let calls = received.lock().unwrap();
@@ -480,4 +523,131 @@ async fn escalations_alerts_webhooks_and_notifications() {
             "{name}: {titles}"
         );
     }
+}
+
+/// An HTTPS webhook receiver on loopback with a certificate from a private authority: reads
+/// one request per connection, keeps its signature header and body, answers 200.
+async fn tls_receiver(dir: &std::path::Path) -> (String, std::path::PathBuf, Received) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let ca = sanjeh_testkit::mail_servers::make_certificates(dir);
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "https://localhost:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    let received: Received = Arc::default();
+    let r = received.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let Ok(mut tls) = acceptor.accept(tcp).await else {
+                continue;
+            };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Headers, then as many body bytes as Content-Length says.
+            let (head_end, length) = loop {
+                let n = tls.read(&mut buf).await.unwrap();
+                assert!(n > 0, "connection closed mid-request");
+                request.extend_from_slice(&buf[..n]);
+                if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&request[..end]).to_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                    break (end + 4, length);
+                }
+            };
+            while request.len() < head_end + length {
+                let n = tls.read(&mut buf).await.unwrap();
+                request.extend_from_slice(&buf[..n]);
+            }
+            let head = String::from_utf8_lossy(&request[..head_end]).to_string();
+            let signature = head.lines().find_map(|l| {
+                l.to_lowercase()
+                    .starts_with("x-sanjeh-signature:")
+                    .then(|| l["x-sanjeh-signature:".len()..].trim().to_owned())
+            });
+            let body = String::from_utf8_lossy(&request[head_end..]).to_string();
+            r.lock().unwrap().push((signature, body));
+            tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            tls.shutdown().await.ok();
+        }
+    });
+    (url, ca, received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_go_out_over_https_checked_against_a_private_authority() {
+    use sanjeh_store::alerting::Outgoing;
+    let dir = tempfile::tempdir().unwrap();
+    let (url, ca, received) = tls_receiver(dir.path()).await;
+    let db = sanjeh_testkit::fresh_sqlite();
+    let store = sanjeh_testkit::open(&db).await;
+    let body = r#"{"alert":"tls"}"#.to_owned();
+    let now = jiff::Timestamp::now().as_millisecond();
+    let call = |source: &str| Outgoing::Webhook {
+        source: source.to_owned(),
+        url: url.clone(),
+        signature: alerting::signature(SECRET, body.as_bytes()),
+        body: body.clone(),
+    };
+    store
+        .record_alert(
+            "tls",
+            &sanjeh_sla::rules::AlertState::default(),
+            None,
+            &[call("tls:1")],
+            now,
+        )
+        .await
+        .unwrap();
+    // Without the private authority the server is not trusted: the call waits for a retry.
+    let plain = alerting::webhook::client(None).unwrap();
+    let d = alerting::deliver_due(&store, &plain, now + 1)
+        .await
+        .unwrap();
+    assert_eq!((d.delivered, d.retrying), (0, 1), "{d:?}");
+    assert!(received.lock().unwrap().is_empty());
+    // With it, the retry goes through, signed.
+    let trusting = alerting::webhook::client(Some(&ca)).unwrap();
+    let d = alerting::deliver_due(&store, &trusting, now + 60_000)
+        .await
+        .unwrap();
+    assert_eq!(d.delivered, 1, "{d:?}");
+    let calls = received.lock().unwrap();
+    assert_eq!(calls.len(), 1);
+    let expected = format!("sha256={}", hmac_sha256(SECRET.as_bytes(), body.as_bytes()));
+    assert_eq!(calls[0].0.as_deref(), Some(expected.as_str()));
+    assert_eq!(calls[0].1, body);
+}
+
+#[test]
+fn a_webhook_ca_file_that_is_missing_or_not_pem_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.pem");
+    let e = alerting::webhook::client(Some(&missing)).unwrap_err();
+    assert!(e.to_string().contains("nope.pem"), "{e}");
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let e = alerting::webhook::client(Some(&junk)).unwrap_err();
+    assert!(e.to_string().contains("junk.pem"), "{e}");
 }

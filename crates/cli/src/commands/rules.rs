@@ -39,9 +39,12 @@ pub enum AlertsCommand {
 pub async fn escalation(store: &Store, command: EscalationCommand) -> CliResult {
     match command {
         EscalationCommand::Set { file } => {
-            let rules = rules_of(&file)?;
-            let n = rules.as_array().map_or(0, Vec::len);
-            record(store, EventBody::EscalationRules { rules }).await?;
+            let body = read_json(&file)?;
+            let event = store
+                .escalation_rules_event(body, jiff::Timestamp::now().as_millisecond())
+                .await?;
+            let n = rules_count(&event);
+            record(store, event).await?;
             println!("{n} escalation rules recorded, in effect from now on");
         }
         EscalationCommand::Show => print_rules(store.escalation_rules().await?),
@@ -52,9 +55,12 @@ pub async fn escalation(store: &Store, command: EscalationCommand) -> CliResult 
 pub async fn alerts(store: &Store, command: AlertsCommand) -> CliResult {
     match command {
         AlertsCommand::Set { file } => {
-            let rules = rules_of(&file)?;
-            let n = rules.as_array().map_or(0, Vec::len);
-            record(store, EventBody::AlertRules { rules }).await?;
+            let body = read_json(&file)?;
+            let event = store
+                .alert_rules_event(body, jiff::Timestamp::now().as_millisecond())
+                .await?;
+            let n = rules_count(&event);
+            record(store, event).await?;
             println!("{n} alert rules recorded, in effect from now on");
         }
         AlertsCommand::Show => print_rules(store.alert_rules().await?),
@@ -97,32 +103,21 @@ pub async fn alerts(store: &Store, command: AlertsCommand) -> CliResult {
     Ok(())
 }
 
-/// The list of rules in a file: `{"rules": […]}` or a bare list.
-fn rules_of(file: &Path) -> Result<Value, CliError> {
+/// A rules file's JSON (`{"rules": […]}` or a bare list; the store checks which).
+fn read_json(file: &Path) -> Result<Value, CliError> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
-    let body: Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::Usage(format!("{}: not valid JSON: {e}", file.display())))?;
-    let rules = match body {
-        Value::Object(mut map) => {
-            let rules = map.remove("rules").unwrap_or(Value::Null);
-            if let Some(other) = map.keys().next() {
-                return Err(CliError::Usage(format!(
-                    "{}: {other}: unknown field; expected rules",
-                    file.display()
-                )));
-            }
-            rules
+    serde_json::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("{}: not valid JSON: {e}", file.display())))
+}
+
+fn rules_count(event: &EventBody) -> usize {
+    match event {
+        EventBody::EscalationRules { rules } | EventBody::AlertRules { rules } => {
+            rules.as_array().map_or(0, Vec::len)
         }
-        list => list,
-    };
-    if !rules.is_array() {
-        return Err(CliError::Usage(format!(
-            "{}: rules: expected a list of rules",
-            file.display()
-        )));
+        _ => 0,
     }
-    Ok(rules)
 }
 
 /// Records the event through the writer: the store validates it (a bad rule is refused

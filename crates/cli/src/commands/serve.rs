@@ -44,13 +44,18 @@ pub async fn serve(store: Store, settings: &Settings) -> CliResult {
     let options = WebOptions {
         max_body_bytes: settings.max_body_bytes,
     };
+    let webhook_client = sanjeh_web::alerting::webhook::client(settings.webhook_ca_file.as_deref())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let mail_writer = writer.clone();
     // Escalation rules, KPI alerts and webhook delivery, beside the API (15 s ticks).
     let alerting = tokio::spawn(sanjeh_web::alerting::run(
         store.clone(),
         writer.clone(),
         Some(dataset.clone()),
-        sanjeh_web::alerting::AlertingOptions::default(),
+        sanjeh_web::alerting::AlertingOptions {
+            webhook_client,
+            ..sanjeh_web::alerting::AlertingOptions::default()
+        },
         std::future::pending(),
     ));
     let state = AppState::new(store.clone(), writer, options)

@@ -30,6 +30,8 @@ pub struct AlertingOptions {
     pub mail: MailIdentity,
     /// This node's name in the lease (random by default).
     pub node: String,
+    /// The client webhook calls go out with ([`webhook::client`]).
+    pub webhook_client: reqwest::Client,
 }
 
 impl Default for AlertingOptions {
@@ -38,6 +40,7 @@ impl Default for AlertingOptions {
             every: Duration::from_secs(15),
             mail: MailIdentity::default(),
             node: format!("node-{}", hex::encode(rand::random::<[u8; 8]>())),
+            webhook_client: webhook::client(None).unwrap_or_default(),
         }
     }
 }
@@ -52,7 +55,7 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
-    let client = webhook::client();
+    let client = options.webhook_client.clone();
     let mut tick = tokio::time::interval(options.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let lease_ms = 3 * options.every.as_millis() as i64;

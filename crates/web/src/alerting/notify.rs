@@ -94,12 +94,30 @@ pub async fn outgoing(
                     ),
                 }
             }
-            Notify::Webhook { url, secret } => {
+            Notify::Webhook {
+                url,
+                secret,
+                secret_id,
+            } => {
+                let secret = match (secret, secret_id) {
+                    (Some(inline), _) => Some(inline.clone()),
+                    (None, Some(id)) => store.webhook_secret(id).await?,
+                    (None, None) => None,
+                };
+                let Some(secret) = secret else {
+                    // A log imported from another instance names secrets kept there.
+                    tracing::warn!(
+                        source = n.source,
+                        secret_id = secret_id.as_deref(),
+                        "webhook secret not stored here: call skipped; set the rules again with the secret"
+                    );
+                    continue;
+                };
                 let body = n.payload.to_string();
                 out.push(Outgoing::Webhook {
                     source: format!("{}:webhook:{i}", n.source),
                     url: url.clone(),
-                    signature: signature(secret, body.as_bytes()),
+                    signature: signature(&secret, body.as_bytes()),
                     body,
                 });
             }

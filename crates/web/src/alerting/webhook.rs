@@ -5,6 +5,7 @@
 use sanjeh_domain::Millis;
 use sanjeh_store::{Store, StoreError};
 use serde::Serialize;
+use std::path::Path;
 use std::time::Duration;
 
 /// Attempts before a call is given up (`failed`).
@@ -27,14 +28,50 @@ pub struct DeliveryReport {
     pub failed: u64,
 }
 
-/// A client for webhook calls: no redirects (a signed body goes where it was configured).
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+/// Why the webhook client could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("webhook CA file {path}: {source}")]
+    CaFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("webhook CA file {path}: {message}")]
+    Certificate { path: String, message: String },
+    #[error("webhook HTTP client: {0}")]
+    Build(#[from] reqwest::Error),
+}
+
+/// A client for webhook calls over HTTP or HTTPS. HTTPS servers are checked against the
+/// Mozilla root certificates and, with `ca_file` (PEM), a private certificate authority's
+/// too. No redirects: a signed body goes only where it was configured.
+pub fn client(ca_file: Option<&Path>) -> Result<reqwest::Client, ClientError> {
+    let mut builder = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent("Sanjeh-Webhook/1")
-        .build()
-        .unwrap_or_default()
+        .user_agent("Sanjeh-Webhook/1");
+    if let Some(path) = ca_file {
+        let shown = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|source| ClientError::CaFile {
+            path: shown.clone(),
+            source,
+        })?;
+        let certificates =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ClientError::Certificate {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
+        if certificates.is_empty() {
+            return Err(ClientError::Certificate {
+                path: shown,
+                message: "no PEM certificate in it".into(),
+            });
+        }
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    Ok(builder.build()?)
 }
 
 /// Sends every call due at `now`.

@@ -2,7 +2,7 @@
 //! admins only), `PUT /alert-rules` (admins; records an `alert.rules` event, validated by the
 //! store), `GET /alerts` (each rule with its state, last value and recent notices).
 
-use super::escalation::{RulesDto, rules_of};
+use super::escalation::RulesDto;
 use crate::auth::{Admin, AnyRole};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Json;
 use axum::routing::get;
-use sanjeh_domain::{EventBody, from_millis};
+use sanjeh_domain::from_millis;
 use sanjeh_store::Request;
 use sanjeh_store::auth::Role;
 use serde::Serialize;
@@ -38,12 +38,12 @@ async fn set(
     _: Admin,
     body: ApiJson<Value>,
 ) -> Result<Json<RulesDto>, ApiError> {
-    let rules = rules_of(body.value)?;
+    let event = state
+        .store
+        .alert_rules_event(body.value, jiff::Timestamp::now().as_millisecond())
+        .await?;
     state
-        .submit(
-            Request::Record(vec![EventBody::AlertRules { rules }]),
-            body.idempotency,
-        )
+        .submit(Request::Record(vec![event]), body.idempotency)
         .await?;
     let rules = state.store.alert_rules().await?;
     Ok(Json(RulesDto::from(rules, true)))

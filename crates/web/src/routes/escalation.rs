@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Json;
 use axum::routing::get;
-use sanjeh_domain::{EventBody, from_millis};
+use sanjeh_domain::from_millis;
 use sanjeh_store::Request;
 use sanjeh_store::alerting::RulesInEffect;
 use sanjeh_store::auth::Role;
@@ -66,28 +66,6 @@ fn hide_secrets(v: &mut Value) {
     }
 }
 
-/// `{"rules": […]}` or a bare list.
-pub(crate) fn rules_of(body: Value) -> Result<Value, ApiError> {
-    match body {
-        Value::Array(_) => Ok(body),
-        Value::Object(mut map) => match map.remove("rules") {
-            Some(v @ Value::Array(_)) => Ok(v),
-            Some(_) => Err(ApiError::Invalid {
-                field: "rules".into(),
-                message: "expected a list of rules".into(),
-            }),
-            None => Err(ApiError::Invalid {
-                field: "rules".into(),
-                message: "is required".into(),
-            }),
-        },
-        _ => Err(ApiError::Invalid {
-            field: "rules".into(),
-            message: "expected {\"rules\": […]} or a list".into(),
-        }),
-    }
-}
-
 #[tracing::instrument(skip_all)]
 async fn show(
     State(state): State<AppState>,
@@ -103,12 +81,12 @@ async fn set(
     _: Admin,
     body: ApiJson<Value>,
 ) -> Result<Json<RulesDto>, ApiError> {
-    let rules = rules_of(body.value)?;
+    let event = state
+        .store
+        .escalation_rules_event(body.value, jiff::Timestamp::now().as_millisecond())
+        .await?;
     state
-        .submit(
-            Request::Record(vec![EventBody::EscalationRules { rules }]),
-            body.idempotency,
-        )
+        .submit(Request::Record(vec![event]), body.idempotency)
         .await?;
     let rules = state.store.escalation_rules().await?;
     Ok(Json(RulesDto::from(rules, true)))
