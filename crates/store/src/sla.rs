@@ -508,6 +508,39 @@ impl Store {
         Ok(sla.statuses(now.max(sla.last_at()), config.clocks()))
     }
 
+    /// [`Store::sla_statuses`] of several tickets at once (a list page's badges): one read of
+    /// their trackers and one of the SLA configuration. Tickets no policy tracks are absent.
+    pub async fn sla_statuses_of(
+        &self,
+        tickets: &[&str],
+        now: Millis,
+    ) -> Result<HashMap<String, Vec<MetricStatus>>, StoreError> {
+        let mut out = HashMap::default();
+        if tickets.is_empty() {
+            return Ok(out);
+        }
+        let rows: Vec<(String, String)> = on_read!(self, p => {
+            let mut q = sqlx::QueryBuilder::new("SELECT ticket, state FROM sla_trackers WHERE ticket IN (");
+            let mut list = q.separated(", ");
+            for t in tickets {
+                list.push_bind(*t);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(p).await
+        })?;
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let config = self.sla_config().await?;
+        for (ticket, state) in rows {
+            let sla: TicketSla = serde_json::from_str(&state)
+                .map_err(|e| StoreError::corrupt(format!("sla_trackers {ticket}: {e}")))?;
+            let statuses = sla.statuses(now.max(sla.last_at()), config.clocks());
+            out.insert(ticket, statuses);
+        }
+        Ok(out)
+    }
+
     /// Tickets with a target overdue at `now`: breached at or before `now`, or running with
     /// its due date before `now`. Earliest first, at most `limit` tickets, one line per overdue target.
     pub async fn overdue(&self, now: Millis, limit: u32) -> Result<Vec<Overdue>, StoreError> {

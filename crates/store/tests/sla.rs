@@ -109,6 +109,15 @@ async fn replies_achieve_late_ones_breach_and_pending_pauses_resolution() {
             "{}",
             db.name
         );
+        // Several at once (a list page's badges) answer as one at a time; untracked: absent.
+        let all = store
+            .sla_statuses_of(&["T-1", "T-2", "T-5", "no-such-ticket"], at)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3, "{}", db.name);
+        assert_eq!(all["T-1"], t1, "{}", db.name);
+        assert_eq!(all["T-2"], t2, "{}", db.name);
+        assert_eq!(all["T-5"], t5, "{}", db.name);
 
         let achievement = store.sla_achievement().await.unwrap();
         let first_reply = achievement

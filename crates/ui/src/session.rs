@@ -88,6 +88,12 @@ impl std::fmt::Debug for User {
 }
 
 impl User {
+    /// The time zone dates are shown and periods counted in: the user's own, else `default`
+    /// (the server's).
+    pub fn time_zone(&self, default: &jiff::tz::TimeZone) -> jiff::tz::TimeZone {
+        self.tz.clone().unwrap_or_else(|| default.clone())
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, sent: &str) -> Result<(), UiError> {
         if constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {

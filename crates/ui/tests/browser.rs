@@ -6,111 +6,14 @@
 //! installed it prints a notice and passes without running, unless `SANJEH_REQUIRE_BROWSER=1`
 //! (CI installs both and sets it).
 
+#[path = "common/chrome.rs"]
+mod chrome;
 mod common;
 
+use chrome::{screenshot, wait_for_text};
 use common::{PASSWORD, TICKET, TestApp};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use thirtyfour::prelude::*;
-
-fn find(candidates: &[&str]) -> Option<PathBuf> {
-    candidates
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .or_else(|| {
-            let path = std::env::var_os("PATH")?;
-            std::env::split_paths(&path).find_map(|dir| {
-                candidates
-                    .iter()
-                    .filter_map(|c| Path::new(c).file_name())
-                    .map(|name| dir.join(name))
-                    .find(|p| p.exists())
-            })
-        })
-}
-
-/// chromedriver, killed when dropped.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_chromedriver(binary: &Path) -> (Driver, String) {
-    let port = free_port();
-    let child = Command::new(binary)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver(child);
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if let Ok(r) = client.get(format!("{url}/status")).send().await
-            && r.status().is_success()
-        {
-            return (driver, url);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start on port {port}");
-}
-
-/// Waits (up to 10 s) until the element at `css` reads `expected`: a click that submits a
-/// form returns before the next page has loaded.
-async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) -> WebDriverResult<()> {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(e) = driver.find(By::Css(css)).await
-            && let Ok(text) = e.text().await
-        {
-            if text == expected {
-                return Ok(());
-            }
-            last = text;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{css} reads {last:?}, not {expected:?}");
-}
-
-/// Where screenshots go: `$SANJEH_UI_SCREENSHOTS` when set, else `screenshots/` in the
-/// target directory this test was built into (`$CARGO_TARGET_DIR` or `target/`).
-fn screenshot_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("SANJEH_UI_SCREENSHOTS") {
-        return PathBuf::from(dir);
-    }
-    // The test binary is `<target>/<profile>/deps/browser-<hash>`.
-    let exe = std::env::current_exe().expect("the test's path");
-    exe.ancestors()
-        .nth(3)
-        .map_or_else(|| PathBuf::from("target"), Path::to_path_buf)
-        .join("screenshots")
-}
-
-/// Saves a screenshot of the current page as `name` in [`screenshot_dir`].
-async fn screenshot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).expect("the screenshot directory");
-    driver.screenshot(&dir.join(name)).await?;
-    eprintln!("screenshot: {}", dir.join(name).display());
-    Ok(())
-}
 
 async fn solved_count(driver: &WebDriver, base: &str) -> WebDriverResult<String> {
     driver.goto(format!("{base}/dashboard?period=7d")).await?;
@@ -121,57 +24,10 @@ async fn solved_count(driver: &WebDriver, base: &str) -> WebDriverResult<String>
         .await
 }
 
-/// Without the browser: a notice, or a failure when `SANJEH_REQUIRE_BROWSER=1` (CI sets it).
-fn missing(what: &str) {
-    let message = format!(
-        "{what} is not installed; the browser test cannot run \
-         (apt-get install -y chromium chromium-driver)"
-    );
-    assert!(
-        !std::env::var("SANJEH_REQUIRE_BROWSER").is_ok_and(|v| v == "1"),
-        "{message}"
-    );
-    eprintln!("notice: {message}; skipped");
-}
-
-/// A headless Chromium session through a chromedriver the caller keeps alive, or `None`
-/// (after the notice) when either is not installed.
-async fn browser_session() -> Option<(Driver, WebDriver)> {
-    let Some(chromedriver) = find(&["/usr/bin/chromedriver", "chromedriver"]) else {
-        missing("chromedriver");
-        return None;
-    };
-    let Some(chromium) = find(&["/usr/bin/chromium", "chromium", "/usr/bin/chromium-browser"])
-    else {
-        missing("chromium");
-        return None;
-    };
-    let (chromedriver, driver_url) = start_chromedriver(&chromedriver).await;
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(&chromium.to_string_lossy()).unwrap();
-    for arg in [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        "--lang=en-US",
-        "--window-size=1280,900",
-    ] {
-        caps.add_arg(arg).unwrap();
-    }
-    let driver = WebDriver::new(driver_url, caps)
-        .await
-        .expect("a browser session");
-    Some((chromedriver, driver))
-}
-
 #[tokio::test]
 async fn sign_in_reply_and_see_the_dashboard_change_then_persian() {
     let app = TestApp::spawn().await;
-    let Some((_chromedriver, driver)) = browser_session().await else {
+    let Some((_chromedriver, driver)) = chrome::session().await else {
         return;
     };
     let result = run(&driver, &app.base).await;
@@ -239,7 +95,7 @@ async fn dashboard_screenshots_in_each_language_over_demo_history() {
         .submit(sanjeh_store::Request::Ingest(events), None)
         .await
         .expect("demo history");
-    let Some((_chromedriver, driver)) = browser_session().await else {
+    let Some((_chromedriver, driver)) = chrome::session().await else {
         return;
     };
     let result = screenshots(&driver, &app.base).await;

@@ -472,3 +472,51 @@ async fn only_managers_and_admins_see_the_dashboard() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_custom_period_is_counted_in_the_users_time_zone() {
+    let app = TestApp::spawn().await;
+    // 21:00 UTC on 1 March is 00:30 on 2 March in Tehran (+03:30); noon UTC is 1 March there too.
+    let lines = "{\"type\":\"ticket.created\",\"at\":\"2026-03-01T21:00:00Z\",\"ticket\":\"TZ-1\",\"customer\":\"C-1\",\"channel\":\"email\",\"subject\":\"Late\"}\n\
+                 {\"type\":\"ticket.created\",\"at\":\"2026-03-01T12:00:00Z\",\"ticket\":\"TZ-2\",\"customer\":\"C-2\",\"channel\":\"email\",\"subject\":\"Noon\"}\n";
+    let events = sanjeh_store::ingest::parse_lines(lines).expect("valid events");
+    app.writer
+        .submit(Request::Ingest(events), None)
+        .await
+        .expect("ingest");
+    let c = signed_in(&app, "M-1").await;
+    let set_zone = |zone: &'static str| {
+        let (c, app) = (c.clone(), &app);
+        async move {
+            let csrf = csrf_of(&get(app, &c, "/preferences").await.1);
+            let r = c
+                .post(app.url("/preferences/time-zone"))
+                .form(&[("csrf", csrf.as_str()), ("time_zone", zone)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{zone}");
+        }
+    };
+    let day = "/dashboard?from=2026-03-02&to=2026-03-02";
+    set_zone("Asia/Tehran").await;
+    let mut volume = 0;
+    for _ in 0..100 {
+        volume = card(&get(&app, &c, day).await.1, "ticket_volume");
+        if volume == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(volume, 1, "2 March in Tehran holds the 21:00 UTC ticket");
+    let (status, behind) = get(
+        &app,
+        &c,
+        "/dashboard/tickets?kpi=created&from=2026-03-02&to=2026-03-02",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{behind}");
+    assert_eq!(listed(&behind), BTreeSet::from(["TZ-1".to_owned()]));
+    set_zone("UTC").await;
+    assert_eq!(card(&get(&app, &c, day).await.1, "ticket_volume"), 0);
+}

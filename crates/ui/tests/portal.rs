@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{PASSWORD, TICKET, TestApp, csrf_of, fresh_databases};
+use common::{PASSWORD, TICKET, TestApp, csrf_of, fresh_databases, link_mails, wait_for_mails};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, LOCATION};
 use sanjeh_store::auth::Role as TokenRole;
@@ -123,54 +123,6 @@ impl Api {
         assert!(r.status().is_success(), "{path}: {}", r.status());
         r.json().await.unwrap()
     }
-}
-
-/// A link mail as the mail server gets it from the queue.
-#[derive(Debug)]
-struct LinkMail {
-    to: String,
-    subject: String,
-    link: String,
-}
-
-/// Every portal link mail in the queue, oldest first.
-async fn link_mails(app: &TestApp) -> Vec<LinkMail> {
-    let rows = app.store.due_mail(i64::MAX, 1000).await.unwrap();
-    rows.into_iter()
-        .filter(|r| r.ticket.is_empty())
-        .map(|r| {
-            let parsed = mail_parser::MessageParser::default()
-                .parse(&r.message)
-                .expect("a parsable mail");
-            let text = parsed.body_text(0).expect("a text body").into_owned();
-            let link = text
-                .lines()
-                .find(|l| l.starts_with("http"))
-                .expect("a link line")
-                .trim()
-                .to_owned();
-            LinkMail {
-                to: r.recipient,
-                subject: parsed.subject().unwrap_or("").to_owned(),
-                link,
-            }
-        })
-        .collect()
-}
-
-/// Waits until `n` link mails are queued (they are made after the answer).
-async fn wait_for_mails(app: &TestApp, n: usize) -> Vec<LinkMail> {
-    for _ in 0..100 {
-        let mails = link_mails(app).await;
-        if mails.len() >= n {
-            return mails;
-        }
-        tokio::time::sleep(Duration::from_millis(30)).await;
-    }
-    panic!(
-        "{n} link mails were not queued: {:?}",
-        link_mails(app).await
-    );
 }
 
 /// Asks for a sign-in link for `email` on client `c`; returns the answer's status and page.

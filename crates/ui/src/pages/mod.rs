@@ -50,10 +50,7 @@ impl Page {
             title: user.lang.t(title_key),
             user: Some(user.clone()),
             path,
-            tz: user
-                .tz
-                .clone()
-                .unwrap_or_else(|| ui.options.time_zone.clone()),
+            tz: user.time_zone(&ui.options.time_zone),
         }
     }
 

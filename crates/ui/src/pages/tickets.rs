@@ -140,14 +140,16 @@ async fn list(
     let names = agent_names(&agents);
     let page = Page::signed_in(&ui, &user, "tickets-title", format!("/tickets?{qs}"));
     let now = now_ms();
+    let ids: Vec<&str> = tickets.iter().map(|t| t.id.as_str()).collect();
+    let mut statuses = store.sla_statuses_of(&ids, now).await?;
     let mut rows = Vec::with_capacity(tickets.len());
     for t in &tickets {
         let mut r = row(&page, t, &names);
         r.href = format!("{}?{qs}", r.href);
         // The list shows what is still owed; the ticket page shows every target.
-        let badges = store
-            .sla_statuses(&t.id, now)
-            .await?
+        let badges = statuses
+            .remove(t.id.as_str())
+            .unwrap_or_default()
             .iter()
             .filter(|s| {
                 matches!(s.state, SlaState::Active | SlaState::Paused)

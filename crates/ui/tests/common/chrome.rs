@@ -1,6 +1,6 @@
 //! Headless Chromium for UI tests: finds Debian's `chromium` and `chromedriver`, starts
-//! chromedriver on a free port and opens a browser session. The same steps as `browser.rs`
-//! (which keeps its own copy), shared by the newer browser tests.
+//! chromedriver on a free port and opens a browser session; waits for text and saves
+//! screenshots. Shared by the browser tests (`#[path = "common/chrome.rs"] mod chrome;`).
 
 #![allow(dead_code)]
 
@@ -82,6 +82,50 @@ pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) -> Web
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{css} reads {last:?}, not {expected:?}");
+}
+
+/// Where screenshots go: `$SANJEH_UI_SCREENSHOTS` when set, else `screenshots/` in the
+/// target directory this test was built into (`$CARGO_TARGET_DIR` or `target/`).
+pub fn screenshot_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("SANJEH_UI_SCREENSHOTS") {
+        return PathBuf::from(dir);
+    }
+    // The test binary is `<target>/<profile>/deps/browser-<hash>`.
+    let exe = std::env::current_exe().expect("the test's path");
+    exe.ancestors()
+        .nth(3)
+        .map_or_else(|| PathBuf::from("target"), Path::to_path_buf)
+        .join("screenshots")
+}
+
+/// Saves a screenshot of the current page as `name` in [`screenshot_dir`].
+pub async fn screenshot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).expect("the screenshot directory");
+    driver.screenshot(&dir.join(name)).await?;
+    eprintln!("screenshot: {}", dir.join(name).display());
+    Ok(())
+}
+
+/// Waits (up to 10 s) until the element at `css` exists and its text contains `needle`.
+pub async fn wait_for_text_containing(
+    driver: &WebDriver,
+    css: &str,
+    needle: &str,
+) -> WebDriverResult<()> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = driver.find(By::Css(css)).await
+            && let Ok(text) = e.text().await
+        {
+            if text.contains(needle) {
+                return Ok(());
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} reads {last:?}, without {needle:?}");
 }
 
 /// Without the browser: a notice, or a failure when `SANJEH_REQUIRE_BROWSER=1` (CI sets it).

@@ -15,6 +15,7 @@ use sanjeh_ui::UiOptions;
 use sanjeh_web::live::{self, SharedDataset};
 use sanjeh_web::{AppState, WebOptions};
 use std::sync::{Arc, Once, RwLock};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -145,4 +146,52 @@ pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a csrf field") + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A link mail as the mail server gets it from the queue.
+#[derive(Debug)]
+pub struct LinkMail {
+    pub to: String,
+    pub subject: String,
+    pub link: String,
+}
+
+/// Every portal link mail in the queue, oldest first.
+pub async fn link_mails(app: &TestApp) -> Vec<LinkMail> {
+    let rows = app.store.due_mail(i64::MAX, 1000).await.unwrap();
+    rows.into_iter()
+        .filter(|r| r.ticket.is_empty())
+        .map(|r| {
+            let parsed = mail_parser::MessageParser::default()
+                .parse(&r.message)
+                .expect("a parsable mail");
+            let text = parsed.body_text(0).expect("a text body").into_owned();
+            let link = text
+                .lines()
+                .find(|l| l.starts_with("http"))
+                .expect("a link line")
+                .trim()
+                .to_owned();
+            LinkMail {
+                to: r.recipient,
+                subject: parsed.subject().unwrap_or("").to_owned(),
+                link,
+            }
+        })
+        .collect()
+}
+
+/// Waits until `n` link mails are queued (they are made after the answer).
+pub async fn wait_for_mails(app: &TestApp, n: usize) -> Vec<LinkMail> {
+    for _ in 0..100 {
+        let mails = link_mails(app).await;
+        if mails.len() >= n {
+            return mails;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    panic!(
+        "{n} link mails were not queued: {:?}",
+        link_mails(app).await
+    );
 }

@@ -45,7 +45,7 @@ async fn run(ui: &Ui, user: &User, q: &DashQuery) -> Result<(View, Dash), UiErro
         return Err(UiError::Unavailable("reports are not enabled"));
     };
     let now = Timestamp::now();
-    let view = View::parse(q, now, user.lang, &ui.options.time_zone)?;
+    let view = View::parse(q, now, user.lang, &user.time_zone(&ui.options.time_zone))?;
     let v = view.clone();
     let dash = tokio::task::spawn_blocking(move || {
         let ds = dataset.read().unwrap_or_else(|p| p.into_inner());
@@ -220,7 +220,7 @@ async fn dashboard(
     let store = ui.app.store();
     let (groups, agents) = (store.groups().await?, store.agents().await?);
     let page = Page::signed_in(&ui, &user, "dashboard-title", format!("/dashboard?{query}"));
-    let tz = &ui.options.time_zone;
+    let tz = &user.time_zone(&ui.options.time_zone);
 
     let all = |sel: &Option<String>| (String::new(), lang.t("dash-all"), sel.is_none());
     let f = &view.filter;

@@ -165,7 +165,7 @@ async fn behind(
         return Err(UiError::Unavailable("reports are not enabled"));
     };
     let now = Timestamp::now();
-    let view = View::parse(q, now, user.lang, &ui.options.time_zone)?;
+    let view = View::parse(q, now, user.lang, &user.time_zone(&ui.options.time_zone))?;
     let (from, to, tz, filter) = (view.from, view.to, view.tz.clone(), view.filter.clone());
     let items = tokio::task::spawn_blocking(move || {
         let ds = dataset.read().unwrap_or_else(|p| p.into_inner());
@@ -214,7 +214,7 @@ pub(super) async fn drill(
     let pages = items.len().div_ceil(PAGE).max(1);
     let n = (q.page.unwrap_or(1).max(1) as usize).min(pages);
     let store = ui.app.store();
-    let tz = &ui.options.time_zone;
+    let tz = &user.time_zone(&ui.options.time_zone);
     let mut lines = Vec::new();
     for item in items.iter().skip((n - 1) * PAGE).take(PAGE) {
         let t = store.ticket(&item.ticket).await?;
