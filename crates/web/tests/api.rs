@@ -2,52 +2,28 @@
 //! when `SANJEH_TEST_POSTGRES_URL` is set, a fresh PostgreSQL database. Logs are silent unless
 //! `TEST_LOG` is set.
 
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+mod common;
+
+use common::TestApp;
+use reqwest::{Method, Response, StatusCode};
 use sanjeh_domain::EventBody;
 use sanjeh_domain::Id;
 use sanjeh_domain::event::AgentProfile;
-use sanjeh_store::auth::Role;
-use sanjeh_store::{Request, Store, Writer};
-use sanjeh_testkit::{TestDb, fresh_databases, open};
-use sanjeh_web::{AppState, WebOptions};
+use sanjeh_store::Request;
+use sanjeh_web::WebOptions;
 use serde_json::{Value, json};
-use std::sync::Once;
-use tokio::sync::oneshot;
 
 /// Small, so the oversize test sends little.
 const MAX_BODY: usize = 64 * 1024;
 
-struct TestApp {
-    backend: &'static str,
-    base: String,
-    client: reqwest::Client,
-    store: Store,
-    admin: String,
-    /// An agent-role token bound to agent A-1.
-    agent: String,
-    reporter: String,
-    stop: Option<oneshot::Sender<()>>,
-    _db: TestDb,
-}
-
-fn init_logs() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        if std::env::var_os("TEST_LOG").is_some() {
-            tracing_subscriber::fmt()
-                .with_env_filter("debug,sqlx=warn,hyper=info")
-                .with_test_writer()
-                .init();
-        }
-    });
-}
-
-impl TestApp {
-    async fn spawn(db: TestDb) -> TestApp {
-        init_logs();
-        let store = open(&db).await;
-        let writer = Writer::start(store.clone(), None);
-        writer
+/// One app per backend under test, with agent A-1's profile recorded.
+async fn apps() -> Vec<TestApp> {
+    let apps = common::apps(WebOptions {
+        max_body_bytes: MAX_BODY,
+    })
+    .await;
+    for app in &apps {
+        app.writer
             .submit(
                 Request::Record(vec![EventBody::AgentProfile(AgentProfile {
                     agent: Id::parse("id", "A-1").unwrap(),
@@ -61,126 +37,15 @@ impl TestApp {
             )
             .await
             .expect("seed agent");
-        let token = |name: &'static str, role, agent| {
-            let store = store.clone();
-            async move {
-                store
-                    .issue_token(name, role, agent)
-                    .await
-                    .expect("issue token")
-                    .1
-                    .0
-            }
-        };
-        let admin = token("admin", Role::Admin, None).await;
-        let agent = token("agent", Role::Agent, Some("A-1")).await;
-        let reporter = token("reporter", Role::Reporter, None).await;
-        let state = AppState::new(
-            store.clone(),
-            writer,
-            WebOptions {
-                max_body_bytes: MAX_BODY,
-            },
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(sanjeh_web::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        TestApp {
-            backend: db.name,
-            base,
-            client: reqwest::Client::new(),
-            store,
-            admin,
-            agent,
-            reporter,
-            stop: Some(stop),
-            _db: db,
-        }
     }
+    apps
+}
 
-    fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token)
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Response {
-        self.req(Method::GET, path, token).send().await.unwrap()
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Response {
-        self.req(Method::POST, path, token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.req(Method::PATCH, path, token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Asserts the status and returns the JSON body.
-    async fn json(&self, response: Response, status: StatusCode) -> Value {
-        let got = response.status();
-        let text = response.text().await.unwrap();
-        assert_eq!(got, status, "[{}] body: {text}", self.backend);
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    /// Asserts a problem response with this status naming this field ("" for none).
-    async fn problem(&self, response: Response, status: StatusCode, field: &str) -> Value {
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body = self.json(response, status).await;
-        assert_eq!(
-            content_type.as_deref(),
-            Some("application/problem+json"),
-            "[{}] {body}",
-            self.backend
-        );
-        assert_eq!(body["status"], status.as_u16(), "[{}] {body}", self.backend);
-        if field.is_empty() {
-            assert!(body.get("field").is_none(), "[{}] {body}", self.backend);
-        } else {
-            assert_eq!(body["field"], field, "[{}] {body}", self.backend);
-        }
-        for member in ["type", "title", "detail"] {
-            assert!(body[member].is_string(), "[{}] {body}", self.backend);
-        }
-        body
-    }
-
+impl TestApp {
     async fn create_ticket(&self, body: Value) -> Value {
         let r = self.post("/api/v1/tickets", &self.agent, body).await;
         self.json(r, StatusCode::CREATED).await
     }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-/// One app per backend under test.
-async fn apps() -> Vec<TestApp> {
-    let mut apps = Vec::new();
-    for db in fresh_databases().await {
-        apps.push(TestApp::spawn(db).await);
-    }
-    apps
 }
 
 #[tokio::test]

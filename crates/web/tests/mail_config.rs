@@ -1,141 +1,23 @@
 //! The mail configuration routes over real HTTP: the app is spawned on 127.0.0.1:0 against a
 //! fresh SQLite file and, when `SANJEH_TEST_POSTGRES_URL` is set, a fresh PostgreSQL database
-//! (the same harness as `api.rs`). Mailboxes, the outbound relay, the inbound limits, the
+//! (the harness in `common/`). Mailboxes, the outbound relay, the inbound limits, the
 //! outbound queue and its retry; passwords are never echoed; only an admin may touch them.
 
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use sanjeh_store::auth::Role;
+mod common;
+
+use common::TestApp;
+use reqwest::{Method, StatusCode};
 use sanjeh_store::mail::NewOutbound;
-use sanjeh_store::{Store, Writer};
-use sanjeh_testkit::{TestDb, fresh_databases, open};
-use sanjeh_web::{AppState, WebOptions};
+use sanjeh_web::WebOptions;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
-struct TestApp {
-    backend: &'static str,
-    base: String,
-    client: reqwest::Client,
-    store: Store,
-    admin: String,
-    agent: String,
-    stop: Option<oneshot::Sender<()>>,
-    _db: TestDb,
-}
-
-impl TestApp {
-    async fn spawn(db: TestDb) -> TestApp {
-        let store = open(&db).await;
-        let writer = Writer::start(store.clone(), None);
-        let admin = store
-            .issue_token("admin", Role::Admin, None)
-            .await
-            .expect("issue admin token")
-            .1
-            .0;
-        let agent = store
-            .issue_token("agent", Role::Agent, None)
-            .await
-            .expect("issue agent token")
-            .1
-            .0;
-        let state = AppState::new(
-            store.clone(),
-            writer,
-            WebOptions {
-                max_body_bytes: 64 * 1024,
-            },
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(sanjeh_web::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        TestApp {
-            backend: db.name,
-            base,
-            client: reqwest::Client::new(),
-            store,
-            admin,
-            agent,
-            stop: Some(stop),
-            _db: db,
-        }
-    }
-
-    fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token)
-    }
-
-    async fn send(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Response {
-        let r = self.req(method, path, token);
-        match body {
-            Some(b) => r.json(&b),
-            None => r,
-        }
-        .send()
-        .await
-        .unwrap()
-    }
-
-    async fn get(&self, path: &str) -> Response {
-        self.send(Method::GET, path, &self.admin, None).await
-    }
-
-    async fn put(&self, path: &str, body: Value) -> Response {
-        self.send(Method::PUT, path, &self.admin, Some(body)).await
-    }
-
-    /// Asserts the status and returns the JSON body (`Null` when there is none).
-    async fn json(&self, response: Response, status: StatusCode) -> Value {
-        let got = response.status();
-        let text = response.text().await.unwrap();
-        assert_eq!(got, status, "[{}] body: {text}", self.backend);
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    /// Asserts a problem response with this status naming this field.
-    async fn problem(&self, response: Response, status: StatusCode, field: &str) -> Value {
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body = self.json(response, status).await;
-        assert_eq!(
-            content_type.as_deref(),
-            Some("application/problem+json"),
-            "[{}] {body}",
-            self.backend
-        );
-        assert_eq!(body["status"], status.as_u16(), "[{}] {body}", self.backend);
-        if !field.is_empty() {
-            assert_eq!(body["field"], field, "[{}] {body}", self.backend);
-        }
-        body
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-/// One app per backend under test.
 async fn apps() -> Vec<TestApp> {
-    let mut apps = Vec::new();
-    for db in fresh_databases().await {
-        apps.push(TestApp::spawn(db).await);
-    }
-    apps
+    common::apps(WebOptions {
+        max_body_bytes: 64 * 1024,
+    })
+    .await
 }
 
-/// No password may appear anywhere in an answer.
 fn assert_no_secret(backend: &str, body: &Value) {
     let text = body.to_string();
     assert!(
@@ -152,7 +34,7 @@ async fn mailboxes_are_added_replaced_listed_and_removed() {
             json!({"url": "imaps://imap.example.com", "user": "support", "password": "s3cret"});
         let created = a
             .json(
-                a.put(path, json!({"group": "G-support", "imap": imap}))
+                a.admin_put(path, json!({"group": "G-support", "imap": imap}))
                     .await,
                 StatusCode::CREATED,
             )
@@ -166,7 +48,7 @@ async fn mailboxes_are_added_replaced_listed_and_removed() {
         // Replaced without a password: the stored one is kept, and the answer is 200.
         let replaced = a
             .json(
-                a.put(
+                a.admin_put(
                     "/api/v1/mail/mailboxes/support@example.com",
                     json!({"group": "G-billing", "imap": {"url": "imap://127.0.0.1:1143", "user": "support", "tls": "plain"}}),
                 )
@@ -187,13 +69,13 @@ async fn mailboxes_are_added_replaced_listed_and_removed() {
 
         // A mailbox without IMAP (mail arrives over SMTP).
         a.json(
-            a.put("/api/v1/mail/mailboxes/sales@example.com", json!({}))
+            a.admin_put("/api/v1/mail/mailboxes/sales@example.com", json!({}))
                 .await,
             StatusCode::CREATED,
         )
         .await;
 
-        let one = a.json(a.get(path).await, StatusCode::OK).await;
+        let one = a.json(a.admin_get(path).await, StatusCode::OK).await;
         assert_eq!(
             one["imap"]["url"], "imap://127.0.0.1:1143",
             "[{}]",
@@ -201,7 +83,7 @@ async fn mailboxes_are_added_replaced_listed_and_removed() {
         );
         assert_no_secret(a.backend, &one);
         let list = a
-            .json(a.get("/api/v1/mail/mailboxes").await, StatusCode::OK)
+            .json(a.admin_get("/api/v1/mail/mailboxes").await, StatusCode::OK)
             .await;
         let addresses: Vec<&str> = list["items"]
             .as_array()
@@ -219,7 +101,7 @@ async fn mailboxes_are_added_replaced_listed_and_removed() {
 
         let r = a.send(Method::DELETE, path, &a.admin, None).await;
         assert_eq!(r.status(), StatusCode::NO_CONTENT, "[{}]", a.backend);
-        a.problem(a.get(path).await, StatusCode::NOT_FOUND, "address")
+        a.problem(a.admin_get(path).await, StatusCode::NOT_FOUND, "address")
             .await;
         a.problem(
             a.send(Method::DELETE, path, &a.admin, None).await,
@@ -265,7 +147,7 @@ async fn bad_mailboxes_are_problems_naming_the_field_and_write_nothing() {
         for (body, field) in cases {
             let p = a
                 .problem(
-                    a.put(path, body.clone()).await,
+                    a.admin_put(path, body.clone()).await,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     field,
                 )
@@ -273,7 +155,7 @@ async fn bad_mailboxes_are_problems_naming_the_field_and_write_nothing() {
             assert_no_secret(a.backend, &p);
         }
         a.problem(
-            a.put("/api/v1/mail/mailboxes/not-an-address", json!({}))
+            a.admin_put("/api/v1/mail/mailboxes/not-an-address", json!({}))
                 .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "address",
@@ -291,7 +173,7 @@ async fn bad_mailboxes_are_problems_naming_the_field_and_write_nothing() {
 async fn outbound_and_inbound_settings_are_read_and_replaced() {
     for a in apps().await {
         a.problem(
-            a.get("/api/v1/mail/outbound").await,
+            a.admin_get("/api/v1/mail/outbound").await,
             StatusCode::NOT_FOUND,
             "outbound",
         )
@@ -299,18 +181,21 @@ async fn outbound_and_inbound_settings_are_read_and_replaced() {
         let relay = json!({"host": "smtp.example.com", "from": "Support@Example.com",
             "user": "sanjeh", "password": "relay-pass"});
         let saved = a
-            .json(a.put("/api/v1/mail/outbound", relay).await, StatusCode::OK)
+            .json(
+                a.admin_put("/api/v1/mail/outbound", relay).await,
+                StatusCode::OK,
+            )
             .await;
         assert_eq!(saved["password_set"], true, "[{}]", a.backend);
         assert_eq!(saved["port"], 587, "[{}] starttls by default", a.backend);
         assert_eq!(saved["from"], "support@example.com");
         assert_no_secret(a.backend, &saved);
         let read = a
-            .json(a.get("/api/v1/mail/outbound").await, StatusCode::OK)
+            .json(a.admin_get("/api/v1/mail/outbound").await, StatusCode::OK)
             .await;
         assert_eq!(read, saved, "[{}]", a.backend);
         a.problem(
-            a.put(
+            a.admin_put(
                 "/api/v1/mail/outbound",
                 json!({"host": "smtp.example.com", "from": "support@example.com", "max_attempts": 0}),
             )
@@ -320,7 +205,7 @@ async fn outbound_and_inbound_settings_are_read_and_replaced() {
         )
         .await;
         a.problem(
-            a.put(
+            a.admin_put(
                 "/api/v1/mail/outbound",
                 json!({"host": "a b", "from": "support@example.com"}),
             )
@@ -330,12 +215,12 @@ async fn outbound_and_inbound_settings_are_read_and_replaced() {
         )
         .await;
         let still = a
-            .json(a.get("/api/v1/mail/outbound").await, StatusCode::OK)
+            .json(a.admin_get("/api/v1/mail/outbound").await, StatusCode::OK)
             .await;
         assert_eq!(still, saved, "[{}] a bad relay was written", a.backend);
 
         let defaults = a
-            .json(a.get("/api/v1/mail/inbound").await, StatusCode::OK)
+            .json(a.admin_get("/api/v1/mail/inbound").await, StatusCode::OK)
             .await;
         assert!(
             defaults["rate_limit"].as_i64().unwrap() >= 1,
@@ -344,7 +229,7 @@ async fn outbound_and_inbound_settings_are_read_and_replaced() {
         );
         let changed = a
             .json(
-                a.put(
+                a.admin_put(
                     "/api/v1/mail/inbound",
                     json!({"rate_limit": 7, "own_addresses": ["noreply@example.com"]}),
                 )
@@ -359,20 +244,21 @@ async fn outbound_and_inbound_settings_are_read_and_replaced() {
             a.backend
         );
         let read = a
-            .json(a.get("/api/v1/mail/inbound").await, StatusCode::OK)
+            .json(a.admin_get("/api/v1/mail/inbound").await, StatusCode::OK)
             .await;
         assert_eq!(read, changed, "[{}]", a.backend);
         a.problem(
-            a.put("/api/v1/mail/inbound", json!({"rate_limit": 0}))
+            a.admin_put("/api/v1/mail/inbound", json!({"rate_limit": 0}))
                 .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "rate_limit",
         )
         .await;
         a.problem(
-            a.put("/api/v1/mail/inbound", json!({"rate_limt": 5})).await,
+            a.admin_put("/api/v1/mail/inbound", json!({"rate_limt": 5}))
+                .await,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "",
+            "rate_limt",
         )
         .await;
     }
@@ -415,7 +301,7 @@ async fn the_queue_is_listed_filtered_and_failed_mail_retried() {
             .unwrap();
 
         let all = a
-            .json(a.get("/api/v1/mail/queue").await, StatusCode::OK)
+            .json(a.admin_get("/api/v1/mail/queue").await, StatusCode::OK)
             .await;
         let statuses: Vec<&str> = all["items"]
             .as_array()
@@ -435,7 +321,8 @@ async fn the_queue_is_listed_filtered_and_failed_mail_retried() {
         for (status, id) in [("queued", third), ("failed", second), ("sent", first)] {
             let only = a
                 .json(
-                    a.get(&format!("/api/v1/mail/queue?status={status}")).await,
+                    a.admin_get(&format!("/api/v1/mail/queue?status={status}"))
+                        .await,
                     StatusCode::OK,
                 )
                 .await;
@@ -444,17 +331,20 @@ async fn the_queue_is_listed_filtered_and_failed_mail_retried() {
             assert_eq!(items[0]["id"], id, "[{}] {status}", a.backend);
         }
         let limited = a
-            .json(a.get("/api/v1/mail/queue?limit=2").await, StatusCode::OK)
+            .json(
+                a.admin_get("/api/v1/mail/queue?limit=2").await,
+                StatusCode::OK,
+            )
             .await;
         assert_eq!(limited["items"].as_array().unwrap().len(), 2);
         a.problem(
-            a.get("/api/v1/mail/queue?status=lost").await,
+            a.admin_get("/api/v1/mail/queue?status=lost").await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "status",
         )
         .await;
         a.problem(
-            a.get("/api/v1/mail/queue?limit=0").await,
+            a.admin_get("/api/v1/mail/queue?limit=0").await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "limit",
         )
@@ -546,7 +436,7 @@ async fn only_an_admin_touches_the_mail_configuration() {
         assert!(a.store.mailbox_configs().await.unwrap().is_empty());
         assert!(a.store.mail_setting("outbound").await.unwrap().is_none());
         assert!(a.store.mail_setting("inbound").await.unwrap().is_none());
-        let r = a.get("/api/v1/mail/mailboxes").await;
+        let r = a.admin_get("/api/v1/mail/mailboxes").await;
         a.json(r, StatusCode::OK).await;
     }
 }

@@ -1,132 +1,15 @@
 //! Calendars, holidays, SLA policies and SLA state over real HTTP, on a fresh SQLite file and,
 //! when `SANJEH_TEST_POSTGRES_URL` is set, a fresh PostgreSQL database.
 
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use sanjeh_store::auth::Role;
-use sanjeh_store::{Store, Writer};
-use sanjeh_testkit::{TestDb, fresh_databases, open};
-use sanjeh_web::{AppState, WebOptions};
+mod common;
+
+use common::TestApp;
+use reqwest::{Method, StatusCode};
+use sanjeh_web::WebOptions;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-
-struct TestApp {
-    backend: &'static str,
-    base: String,
-    client: reqwest::Client,
-    store: Store,
-    admin: String,
-    agent: String,
-    reporter: String,
-    stop: Option<oneshot::Sender<()>>,
-    _db: TestDb,
-}
-
-impl TestApp {
-    async fn spawn(db: TestDb) -> TestApp {
-        let store = open(&db).await;
-        let writer = Writer::start(store.clone(), None);
-        let token = |name: &'static str, role, agent| {
-            let store = store.clone();
-            async move { store.issue_token(name, role, agent).await.unwrap().1.0 }
-        };
-        let admin = token("admin", Role::Admin, None).await;
-        let agent = token("agent", Role::Agent, Some("A-1")).await;
-        let reporter = token("reporter", Role::Reporter, None).await;
-        let state = AppState::new(store.clone(), writer, WebOptions::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(sanjeh_web::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        TestApp {
-            backend: db.name,
-            base,
-            client: reqwest::Client::new(),
-            store,
-            admin,
-            agent,
-            reporter,
-            stop: Some(stop),
-            _db: db,
-        }
-    }
-
-    fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token)
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Response {
-        self.req(Method::GET, path, token).send().await.unwrap()
-    }
-
-    async fn send(&self, method: Method, path: &str, token: &str, body: Value) -> Response {
-        self.req(method, path, token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn put(&self, path: &str, body: Value) -> Response {
-        self.send(Method::PUT, path, &self.admin, body).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Response {
-        self.send(Method::POST, path, &self.admin, body).await
-    }
-
-    async fn delete(&self, path: &str) -> Response {
-        self.req(Method::DELETE, path, &self.admin)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn json(&self, response: Response, status: StatusCode) -> Value {
-        let got = response.status();
-        let text = response.text().await.unwrap();
-        assert_eq!(got, status, "[{}] body: {text}", self.backend);
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    /// Asserts a problem+json response naming `field`; returns its body.
-    async fn problem(&self, response: Response, status: StatusCode, field: &str) -> Value {
-        let content_type = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let body = self.json(response, status).await;
-        assert_eq!(
-            content_type, "application/problem+json",
-            "[{}]",
-            self.backend
-        );
-        assert_eq!(body["field"], field, "[{}] {body}", self.backend);
-        body
-    }
-
-    async fn events(&self) -> i64 {
-        self.store.event_count().await.unwrap()
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
 
 async fn apps() -> Vec<TestApp> {
-    let mut apps = Vec::new();
-    for db in fresh_databases().await {
-        apps.push(TestApp::spawn(db).await);
-    }
-    apps
+    common::apps(WebOptions::default()).await
 }
 
 fn iran_office() -> Value {
@@ -148,7 +31,7 @@ async fn schedules_and_holidays_are_recorded_events() {
         a.problem(r, StatusCode::NOT_FOUND, "calendars").await;
         // A group's schedule needs a default chosen first.
         let r = a
-            .put(
+            .admin_put(
                 "/api/v1/calendars/billing",
                 json!({"time_zone": "UTC", "intervals": []}),
             )
@@ -170,16 +53,16 @@ async fn schedules_and_holidays_are_recorded_events() {
         let before = a.events().await;
         let bad = json!({"time_zone": "Asia/Tehran",
             "intervals": [{"day": "saturday", "start": "16:00", "end": "08:00"}]});
-        let r = a.put("/api/v1/calendars/default", bad).await;
+        let r = a.admin_put("/api/v1/calendars/default", bad).await;
         a.problem(r, StatusCode::UNPROCESSABLE_ENTITY, "intervals[0].end")
             .await;
         let r = a
-            .put("/api/v1/calendars/default", json!({"time_zone": "Asia/Tehran", "intervals": [{"day": "caturday", "start": "08:00", "end": "16:00"}]}))
+            .admin_put("/api/v1/calendars/default", json!({"time_zone": "Asia/Tehran", "intervals": [{"day": "caturday", "start": "08:00", "end": "16:00"}]}))
             .await;
         a.problem(r, StatusCode::UNPROCESSABLE_ENTITY, "intervals[0].day")
             .await;
         let r = a
-            .put(
+            .admin_put(
                 "/api/v1/calendars",
                 json!({"groups": {"billing": {"time_zone": "Mars/Olympus", "intervals": []}}}),
             )
@@ -193,14 +76,16 @@ async fn schedules_and_holidays_are_recorded_events() {
         assert_eq!(a.events().await, before, "[{}]", a.backend);
 
         // The default schedule: Tehran's office week.
-        let r = a.put("/api/v1/calendars/default", iran_office()).await;
+        let r = a
+            .admin_put("/api/v1/calendars/default", iran_office())
+            .await;
         let body = a.json(r, StatusCode::OK).await;
         assert_eq!(body["name"], "default");
         assert_eq!(body["schedule"]["time_zone"], "Asia/Tehran");
         assert_eq!(a.events().await, before + 1, "[{}]", a.backend);
         // A group's own: Moscow's.
         let russia = serde_json::to_value(sanjeh_calendar::Schedule::russia_office()).unwrap();
-        let r = a.put("/api/v1/calendars/billing", russia).await;
+        let r = a.admin_put("/api/v1/calendars/billing", russia).await;
         a.json(r, StatusCode::OK).await;
         let all = a
             .json(
@@ -218,7 +103,7 @@ async fn schedules_and_holidays_are_recorded_events() {
             {"name": "Sizdah Bedar", "date": "1403-01-13", "calendar": "jalali"},
             {"name": "Nowruz", "date": "01-01", "end": "01-04", "calendar": "jalali", "yearly": true}]});
         let r = a
-            .post("/api/v1/calendars/default/holidays", add.clone())
+            .admin_post("/api/v1/calendars/default/holidays", add.clone())
             .await;
         let body = a.json(r, StatusCode::OK).await;
         let n = holidays_of(&body).len();
@@ -228,12 +113,14 @@ async fn schedules_and_holidays_are_recorded_events() {
             a.backend
         );
         let events = a.events().await;
-        let r = a.post("/api/v1/calendars/default/holidays", add).await;
+        let r = a
+            .admin_post("/api/v1/calendars/default/holidays", add)
+            .await;
         assert_eq!(holidays_of(&a.json(r, StatusCode::OK).await).len(), n);
         assert_eq!(a.events().await, events, "[{}]", a.backend);
         // A bad date is named within the request.
         let r = a
-            .post(
+            .admin_post(
                 "/api/v1/calendars/default/holidays",
                 json!({"holidays": [
                 {"date": "2025-01-01"}, {"date": "1403-13-01", "calendar": "jalali"}]}),
@@ -242,7 +129,7 @@ async fn schedules_and_holidays_are_recorded_events() {
         a.problem(r, StatusCode::UNPROCESSABLE_ENTITY, "holidays[1].date")
             .await;
         let r = a
-            .post(
+            .admin_post(
                 "/api/v1/calendars/default/holidays",
                 json!({"date": "2025-03-01", "end": "2025-02-01"}),
             )
@@ -321,16 +208,16 @@ async fn schedules_and_holidays_are_recorded_events() {
 
         // Removing a holiday by its first date (and calendar); a second time finds none.
         let r = a
-            .delete("/api/v1/calendars/default/holidays/1403-01-13?calendar=jalali")
+            .admin_delete("/api/v1/calendars/default/holidays/1403-01-13?calendar=jalali")
             .await;
         let body = a.json(r, StatusCode::OK).await;
         assert!(!holidays_of(&body).iter().any(|h| h["date"] == "1403-01-13"));
         let r = a
-            .delete("/api/v1/calendars/default/holidays/1403-01-13?calendar=jalali")
+            .admin_delete("/api/v1/calendars/default/holidays/1403-01-13?calendar=jalali")
             .await;
         a.problem(r, StatusCode::NOT_FOUND, "date").await;
         let r = a
-            .delete("/api/v1/calendars/default/holidays/x?calendar=lunar")
+            .admin_delete("/api/v1/calendars/default/holidays/x?calendar=lunar")
             .await;
         a.problem(r, StatusCode::BAD_REQUEST, "calendar").await;
 
@@ -345,14 +232,14 @@ async fn schedules_and_holidays_are_recorded_events() {
         );
 
         // A group's schedule removed: it follows the default one again.
-        let r = a.delete("/api/v1/calendars/billing").await;
+        let r = a.admin_delete("/api/v1/calendars/billing").await;
         let all = a.json(r, StatusCode::OK).await;
         assert!(all.get("groups").is_none(), "[{}] {all}", a.backend);
-        let r = a.delete("/api/v1/calendars/default").await;
+        let r = a.admin_delete("/api/v1/calendars/default").await;
         a.problem(r, StatusCode::CONFLICT, "name").await;
         // The whole document at once.
         let r = a
-            .put("/api/v1/calendars", json!({"default": iran_office(), "groups": {"vip": sanjeh_calendar::Schedule::always_open("UTC")}}))
+            .admin_put("/api/v1/calendars", json!({"default": iran_office(), "groups": {"vip": sanjeh_calendar::Schedule::always_open("UTC")}}))
             .await;
         let all = a.json(r, StatusCode::OK).await;
         assert_eq!(
@@ -373,7 +260,7 @@ async fn policies_due_dates_and_the_overdue_list() {
             "normal": {"first_reply": {"minutes": 360}, "resolution": {"minutes": 60, "hours": "calendar"}}}});
         let bad = json!({"policies": [std_policy, {"id": "b", "name": "B", "targets": {}},
             {"id": "c", "name": "C", "targets": {"urgent": {"first_reply": {"minutes": "soon"}}}}]});
-        let r = a.put("/api/v1/sla/policies", bad).await;
+        let r = a.admin_put("/api/v1/sla/policies", bad).await;
         a.problem(
             r,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -381,14 +268,16 @@ async fn policies_due_dates_and_the_overdue_list() {
         )
         .await;
         let zero = json!({"policies": [{"id": "z", "name": "Z", "targets": {"high": {"resolution": {"minutes": 0}}}}]});
-        let r = a.put("/api/v1/sla/policies", zero).await;
+        let r = a.admin_put("/api/v1/sla/policies", zero).await;
         a.problem(
             r,
             StatusCode::UNPROCESSABLE_ENTITY,
             "policies[0].targets.high.resolution.minutes",
         )
         .await;
-        let r = a.put("/api/v1/sla/policies", json!({"policies": {}})).await;
+        let r = a
+            .admin_put("/api/v1/sla/policies", json!({"policies": {}}))
+            .await;
         a.problem(r, StatusCode::UNPROCESSABLE_ENTITY, "policies")
             .await;
         let r = a
@@ -403,7 +292,8 @@ async fn policies_due_dates_and_the_overdue_list() {
 
         // Calendars through the API govern the due dates of tickets the policies track.
         a.json(
-            a.put("/api/v1/calendars/default", iran_office()).await,
+            a.admin_put("/api/v1/calendars/default", iran_office())
+                .await,
             StatusCode::OK,
         )
         .await;
