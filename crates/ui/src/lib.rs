@@ -61,7 +61,8 @@ pub struct PortalOptions {
     /// The contact form makes a customer for an address it does not know (else it opens
     /// tickets for known customers only, answering the same either way).
     pub create_customers: bool,
-    /// The sender of portal mail, and its display name.
+    /// The sender of portal mail, and its display name, while no outbound mail relay is
+    /// configured (then the relay's `from` and `from_name`).
     pub mail_from: String,
     pub mail_from_name: String,
     /// Link requests per address, per client address, and contact-form tickets per client

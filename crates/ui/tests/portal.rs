@@ -978,3 +978,50 @@ async fn failed_sign_ins_are_limited_per_client_address_across_logins() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn link_mail_comes_from_the_outbound_relays_sender_once_one_is_configured() {
+    let app = TestApp::spawn().await;
+    two_customers(&app).await;
+    let c = browser();
+    assert_eq!(
+        ask_link(&app, &c, "alice@example.com").await.0,
+        StatusCode::OK
+    );
+    let sender_of_last = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            let rows = store.due_mail(i64::MAX, 1000).await.unwrap();
+            let last = rows.iter().rfind(|r| r.ticket.is_empty()).cloned();
+            last.map(|r| {
+                let parsed = mail_parser::MessageParser::default()
+                    .parse(&r.message)
+                    .unwrap();
+                let from = parsed.from().and_then(|f| f.first()).unwrap();
+                (r.sender.clone(), from.address().unwrap_or("").to_owned())
+            })
+        }
+    };
+    wait_for_mails(&app, 1).await;
+    assert_eq!(
+        sender_of_last(&app).await,
+        Some(("support@localhost".into(), "support@localhost".into())),
+        "no relay: the portal's own sender"
+    );
+    let relay: sanjeh_email::config::OutboundSettings = serde_json::from_value(json!({
+        "host": "127.0.0.1", "from": "help@example.org", "from_name": "Example Help"
+    }))
+    .unwrap();
+    sanjeh_email::config::put_outbound(&app.store, relay, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        ask_link(&app, &c, "bob@example.com").await.0,
+        StatusCode::OK
+    );
+    wait_for_mails(&app, 2).await;
+    assert_eq!(
+        sender_of_last(&app).await,
+        Some(("help@example.org".into(), "help@example.org".into()))
+    );
+}

@@ -93,13 +93,16 @@ pub async fn serve(store: Store, settings: &Settings) -> CliResult {
     ));
     // The web UI (sign-in, agent workspace, dashboard) beside the API, on one listener.
     // Links in portal mail point at the public address (else this listener).
+    let public_url = settings
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{addr}"));
     let ui_options = sanjeh_ui::UiOptions {
+        // Served to people over HTTPS (by a proxy in front): the session cookie is `Secure`.
+        secure_cookies: public_url.starts_with("https://"),
         portal: sanjeh_ui::PortalOptions {
-            public_url: settings
-                .public_url
-                .clone()
-                .map(|u| u.trim_end_matches('/').to_owned())
-                .unwrap_or_else(|| format!("http://{addr}")),
+            public_url,
             ..sanjeh_ui::PortalOptions::default()
         },
         ..sanjeh_ui::UiOptions::default()

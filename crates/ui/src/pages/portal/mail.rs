@@ -1,7 +1,8 @@
-//! The sign-in link mail: composed with lettre in the reader's language, queued in the store's
-//! durable outbound queue (`mail_outbox`, drained by the email channel's sender when SMTP is
-//! configured), and always also logged at info level: the console transport, so a server
-//! without SMTP (a newcomer's first run) can still sign customers in.
+//! The sign-in link mail: composed with lettre in the reader's language, from the outbound
+//! relay's sender when one is configured, and queued in the store's durable outbound queue
+//! (`mail_outbox`, drained by the email channel's sender). While no relay is configured (a
+//! newcomer's first run) the link is also logged at info level, so customers can still be
+//! signed in; once mail goes out the link is never logged: a log reader could sign in with it.
 
 use crate::Ui;
 use crate::i18n::Lang;
@@ -28,11 +29,17 @@ pub(crate) struct LinkMail<'a> {
     pub purpose: Purpose,
 }
 
+/// Who portal mail comes from.
+struct Sender {
+    address: String,
+    name: String,
+}
+
 /// The mail's Message-ID (without brackets) and bytes.
-fn compose(ui: &Ui, m: &LinkMail<'_>) -> Result<(String, Vec<u8>), String> {
+fn compose(ui: &Ui, sender: &Sender, m: &LinkMail<'_>) -> Result<(String, Vec<u8>), String> {
     let options = &ui.options.portal;
-    let domain = options
-        .mail_from
+    let domain = sender
+        .address
         .rsplit_once('@')
         .map_or("localhost", |(_, d)| d);
     let message_id = format!(
@@ -40,11 +47,8 @@ fn compose(ui: &Ui, m: &LinkMail<'_>) -> Result<(String, Vec<u8>), String> {
         hex::encode(rand::random::<[u8; 12]>())
     );
     let from = Mailbox::new(
-        Some(options.mail_from_name.clone()),
-        options
-            .mail_from
-            .parse()
-            .map_err(|e| format!("from: {e}"))?,
+        Some(sender.name.clone()),
+        sender.address.parse().map_err(|e| format!("from: {e}"))?,
     );
     let to = Mailbox::new(
         m.to_name.map(str::to_owned),
@@ -84,16 +88,39 @@ fn compose(ui: &Ui, m: &LinkMail<'_>) -> Result<(String, Vec<u8>), String> {
     Ok((message_id, message.formatted()))
 }
 
-/// Queues the link mail and logs the link. Failures are logged: the answer to the browser
-/// never depends on them (it must not tell whether an address is known).
+/// Queues the link mail (and logs the link while no relay is configured). Failures are
+/// logged: the answer to the browser never depends on them (it must not tell whether an
+/// address is known).
 pub(crate) async fn send_link(ui: &Ui, m: LinkMail<'_>) {
-    tracing::info!(
-        to = m.to,
-        link = m.url,
-        purpose = ?m.purpose,
-        "portal sign-in link (queued for mail; logged for servers without SMTP)"
-    );
-    let (message_id, bytes) = match compose(ui, &m) {
+    let relay = match sanjeh_email::config::outbound(ui.app.store()).await {
+        Ok(relay) => relay,
+        Err(e) => {
+            tracing::warn!(error = %e, "outbound mail settings unreadable");
+            None
+        }
+    };
+    let sender = match &relay {
+        Some(r) => Sender {
+            address: r.from.clone(),
+            name: r.from_name.clone(),
+        },
+        None => {
+            tracing::info!(
+                to = m.to,
+                link = m.url,
+                purpose = ?m.purpose,
+                "portal sign-in link (no outbound mail relay configured: logged, and queued)"
+            );
+            Sender {
+                address: ui.options.portal.mail_from.clone(),
+                name: ui.options.portal.mail_from_name.clone(),
+            }
+        }
+    };
+    if relay.is_some() {
+        tracing::info!(to = m.to, purpose = ?m.purpose, "portal sign-in link queued");
+    }
+    let (message_id, bytes) = match compose(ui, &sender, &m) {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(error = e, "portal link mail not composed");
@@ -103,7 +130,7 @@ pub(crate) async fn send_link(ui: &Ui, m: LinkMail<'_>) {
     let mail = NoticeMail {
         source: format!("portal-link:{message_id}"),
         message_id,
-        sender: ui.options.portal.mail_from.clone(),
+        sender: sender.address,
         recipient: m.to.to_lowercase(),
         message: bytes,
     };
