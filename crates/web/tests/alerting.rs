@@ -651,3 +651,27 @@ fn a_webhook_ca_file_that_is_missing_or_not_pem_is_refused_by_name() {
     let e = alerting::webhook::client(Some(&junk)).unwrap_err();
     assert!(e.to_string().contains("junk.pem"), "{e}");
 }
+
+#[tokio::test]
+async fn notification_mail_comes_from_the_outbound_relays_sender_once_configured() {
+    let db = sanjeh_testkit::fresh_sqlite();
+    let store = sanjeh_testkit::open(&db).await;
+    let fallback = MailIdentity::default();
+    let mail = alerting::mail_identity(&store, &fallback).await;
+    assert_eq!(
+        (mail.from.as_str(), mail.message_id_domain.as_str()),
+        ("support@localhost", "sanjeh.localhost")
+    );
+    let relay: sanjeh_email::config::OutboundSettings = serde_json::from_value(json!({
+        "host": "127.0.0.1", "from": "help@example.org", "from_name": "Example Help"
+    }))
+    .unwrap();
+    sanjeh_email::config::put_outbound(&store, relay, 0)
+        .await
+        .unwrap();
+    let mail = alerting::mail_identity(&store, &fallback).await;
+    assert_eq!(
+        (mail.from.as_str(), mail.message_id_domain.as_str()),
+        ("help@example.org", "example.org")
+    );
+}

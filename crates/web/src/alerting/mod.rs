@@ -70,11 +70,12 @@ pub async fn run(
             .await
         {
             Ok(true) => {
-                if let Err(e) = escalate_once(&store, &writer, &options.mail, now).await {
+                let mail = mail_identity(&store, &options.mail).await;
+                if let Err(e) = escalate_once(&store, &writer, &mail, now).await {
                     tracing::error!(error = %e, "escalation pass failed");
                 }
                 if let Some(ds) = &dataset
-                    && let Err(e) = evaluate_alerts(&store, ds, &options.mail, now).await
+                    && let Err(e) = evaluate_alerts(&store, ds, &mail, now).await
                 {
                     tracing::error!(error = %e, "KPI alert pass failed");
                 }
@@ -84,6 +85,25 @@ pub async fn run(
         }
         if let Err(e) = deliver_due(&store, &client, now).await {
             tracing::error!(error = %e, "webhook delivery failed");
+        }
+    }
+}
+
+/// Who notification mail comes from: the outbound relay's sender and Message-ID domain when
+/// one is configured (read each pass, as the mail sender does), else `fallback`.
+pub async fn mail_identity(store: &Store, fallback: &MailIdentity) -> MailIdentity {
+    match sanjeh_email::config::outbound(store).await {
+        Ok(Some(relay)) => {
+            let config = relay.outbound_config();
+            MailIdentity {
+                from: config.default_from,
+                message_id_domain: config.message_id_domain,
+            }
+        }
+        Ok(None) => fallback.clone(),
+        Err(e) => {
+            tracing::warn!(error = %e, "outbound mail settings unreadable");
+            fallback.clone()
         }
     }
 }
