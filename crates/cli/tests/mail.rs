@@ -283,10 +283,12 @@ async fn a_newcomer_answers_real_email_and_a_killed_poll_loses_nothing() {
         let posted = http
             .post(format!("{base}/api/v1/tickets/{ticket}/messages"))
             .bearer_auth(&token)
-            .json(&serde_json::json!({"body": "We sent it again.", "attachments": [
-                {"filename": "счёт 7.pdf", "content_type": "application/pdf",
-                 "content_base64": base64::engine::general_purpose::STANDARD.encode(&invoice)}
-            ]}))
+            .json(
+                &serde_json::json!({"body": "We sent it again.", "attachments": [
+                    {"filename": "счёт 7.pdf", "content_type": "application/pdf",
+                     "content_base64": base64::engine::general_purpose::STANDARD.encode(&invoice)}
+                ]}),
+            )
             .send()
             .await
             .unwrap();
@@ -371,7 +373,12 @@ async fn a_newcomer_answers_real_email_and_a_killed_poll_loses_nothing() {
                 "Got it, thanks!"
             ]
         );
-        let files = get(&http, &format!("{base}/api/v1/tickets/{ticket}/attachments"), &token).await;
+        let files = get(
+            &http,
+            &format!("{base}/api/v1/tickets/{ticket}/attachments"),
+            &token,
+        )
+        .await;
         assert_eq!(files["items"][0]["filename"], "счёт 7.pdf");
         assert_eq!(files["items"][0]["message"], m["items"][1]["id"]);
 

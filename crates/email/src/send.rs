@@ -76,7 +76,8 @@ pub async fn send_due(
         }
         let full = batch.len() as i64 == SEND_BATCH;
         let attempts = attempt_batch(smtp, &batch, config.connections.max(1)).await;
-        let released = record_batch(store, writer, config, &batch, attempts, now_ms, &mut report).await?;
+        let released =
+            record_batch(store, writer, config, &batch, attempts, now_ms, &mut report).await?;
         // A short batch was all there was; a batch cut off by its deadline gave mails back
         // that the next round takes up.
         if !full && released == 0 {

@@ -197,7 +197,12 @@ async fn two_stores_claiming_at_once_never_lease_the_same_mail() {
         let (ia, ib) = (ia.unwrap(), ib.unwrap());
         let (sa, sb): (HashSet<i64>, HashSet<i64>) =
             (ia.iter().copied().collect(), ib.iter().copied().collect());
-        assert_eq!(sa.len() + sb.len(), 400, "[{}] a mail leased twice", db.name);
+        assert_eq!(
+            sa.len() + sb.len(),
+            400,
+            "[{}] a mail leased twice",
+            db.name
+        );
         assert!(sa.is_disjoint(&sb), "[{}] a mail leased by both", db.name);
         assert!(
             !sa.is_empty() && !sb.is_empty(),
@@ -207,7 +212,12 @@ async fn two_stores_claiming_at_once_never_lease_the_same_mail() {
             sb.len()
         );
         // Leased mail is nobody's until the lease ends; then it is due again.
-        assert!(a.claim_due_mail(t0, t0 + LEASE_MS, 500).await.unwrap().is_empty());
+        assert!(
+            a.claim_due_mail(t0, t0 + LEASE_MS, 500)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let again = b
             .claim_due_mail(t0 + LEASE_MS, t0 + 2 * LEASE_MS, 500)
             .await
@@ -224,9 +234,12 @@ async fn two_senders_on_one_store_deliver_each_mail_once() {
     };
     for (db, user) in fresh_databases().await.into_iter().zip(users) {
         let (a, b) = (open(&db).await, open(&db).await);
-        let (wa, wb) = (Writer::start(a.clone(), None), Writer::start(b.clone(), None));
+        let (wa, wb) = (
+            Writer::start(a.clone(), None),
+            Writer::start(b.clone(), None),
+        );
         let ticket = ticket(&a, &wa).await;
-        queue(&a, &ticket, "two", &vec![user; 300]).await;
+        queue(&a, &ticket, "two", &[user; 300]).await;
         let (ta, tb) = (smtp(servers.smtp_port), smtp(servers.smtp_port));
         let t0 = now();
         let config = config();
@@ -242,8 +255,7 @@ async fn two_senders_on_one_store_deliver_each_mail_once() {
             rows.iter().all(|m| m.status == "sent" && m.attempts == 1),
             "[{}] {:?}",
             db.name,
-            rows.iter()
-                .find(|m| m.status != "sent" || m.attempts != 1)
+            rows.iter().find(|m| m.status != "sent" || m.attempts != 1)
         );
         let got = delivered(&servers, user, 300).await;
         assert_eq!(got, sent_ids(&a, &ticket).await, "[{}]", db.name);
@@ -266,12 +278,25 @@ async fn a_batch_failing_midway_loses_nothing_and_delivers_nothing_twice() {
         // 1. Postfix refuses every fifth recipient (no such mailbox: 550, permanent) in the
         //    middle of the batch; the others go through.
         let recipients: Vec<&str> = (0..40)
-            .map(|i| if i % 5 == 2 { "nobody@example.com" } else { user })
+            .map(|i| {
+                if i % 5 == 2 {
+                    "nobody@example.com"
+                } else {
+                    user
+                }
+            })
             .collect();
         queue(&store, &ticket, "mixed", &recipients).await;
         let t0 = now();
-        let r = send_due(&store, &writer, &relay, &config, t0).await.unwrap();
-        assert_eq!((r.sent, r.failed, r.retrying), (32, 8, 0), "[{}] {r:?}", db.name);
+        let r = send_due(&store, &writer, &relay, &config, t0)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.sent, r.failed, r.retrying),
+            (32, 8, 0),
+            "[{}] {r:?}",
+            db.name
+        );
         let rows = store.ticket_mail(&ticket).await.unwrap();
         for m in &rows {
             if m.recipient == "nobody@example.com" {
@@ -291,7 +316,7 @@ async fn a_batch_failing_midway_loses_nothing_and_delivers_nothing_twice() {
         assert_eq!(notes, 8, "[{}] each given-up mail is noted once", db.name);
 
         // 2. The relay is down: every mail of the batch is kept, due again after the backoff.
-        queue(&store, &ticket, "down", &vec![user; 20]).await;
+        queue(&store, &ticket, "down", &[user; 20]).await;
         let t1 = now();
         let r = send_due(&store, &writer, &smtp(free_port()), &config, t1)
             .await
@@ -308,11 +333,13 @@ async fn a_batch_failing_midway_loses_nothing_and_delivers_nothing_twice() {
 
         // 3. A sender leases a batch and dies before sending: another sends the rest now
         //    and the abandoned mails when the lease ends, each once.
-        queue(&store, &ticket, "crash", &vec![user; 10]).await;
+        queue(&store, &ticket, "crash", &[user; 10]).await;
         let t2 = now() + 120_000;
         let abandoned = store.claim_due_mail(t2, t2 + LEASE_MS, 4).await.unwrap();
         assert_eq!(abandoned.len(), 4);
-        let r = send_due(&store, &writer, &relay, &config, t2).await.unwrap();
+        let r = send_due(&store, &writer, &relay, &config, t2)
+            .await
+            .unwrap();
         assert_eq!(r.sent, 6, "[{}] {r:?}", db.name);
         let r = send_due(&store, &writer, &relay, &config, t2 + LEASE_MS)
             .await

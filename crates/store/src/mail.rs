@@ -744,13 +744,19 @@ impl Store {
         let mut rows: Vec<OutboxTuple> = match &self.db {
             Db::Sqlite { write, .. } => {
                 sqlx::query_as(sqlx::AssertSqlSafe(sql("")))
-                    .bind(now_ms).bind(lease_until_ms).bind(limit)
-                    .fetch_all(write).await?
+                    .bind(now_ms)
+                    .bind(lease_until_ms)
+                    .bind(limit)
+                    .fetch_all(write)
+                    .await?
             }
             Db::Postgres(p) => {
                 sqlx::query_as(sqlx::AssertSqlSafe(sql(" FOR UPDATE SKIP LOCKED")))
-                    .bind(now_ms).bind(lease_until_ms).bind(limit)
-                    .fetch_all(p).await?
+                    .bind(now_ms)
+                    .bind(lease_until_ms)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
         };
         // RETURNING keeps no order.

@@ -217,9 +217,11 @@ async fn fold_group<'a>(
     let ids: Vec<&sanjeh_domain::Id> = group
         .iter()
         .flat_map(|s| match &s.request {
-            Request::Command(c) | Request::CommandWithFiles { command: c, .. } => std::iter::once(c.ticket())
-                .chain(c.other_ticket())
-                .collect(),
+            Request::Command(c) | Request::CommandWithFiles { command: c, .. } => {
+                std::iter::once(c.ticket())
+                    .chain(c.other_ticket())
+                    .collect()
+            }
             Request::Escalate { escalation, .. } => vec![&escalation.escalated.ticket],
             _ => Vec::new(),
         })
@@ -266,12 +268,13 @@ async fn fold_group<'a>(
 
 /// The seq and ticket of the ticket message an outcome wrote.
 fn written_message(outcome: &Outcome) -> Option<(i64, String)> {
-    outcome.events.iter().find_map(|(seq, line)| {
-        match Event::parse_line(line).ok()?.body {
+    outcome
+        .events
+        .iter()
+        .find_map(|(seq, line)| match Event::parse_line(line).ok()?.body {
             EventBody::TicketMessage(m) => Some((*seq, m.ticket.to_string())),
             _ => None,
-        }
-    })
+        })
 }
 
 fn replay_outcome(

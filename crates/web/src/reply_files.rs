@@ -44,7 +44,8 @@ pub(crate) fn check(
     let mut out = Vec::with_capacity(files.len());
     for (i, f) in files.into_iter().enumerate() {
         let field = |name: &str| format!("attachments[{i}].{name}");
-        let filename = file_name(f.filename.as_deref()).map_err(|m| ApiError::invalid(field("filename"), m))?;
+        let filename = file_name(f.filename.as_deref())
+            .map_err(|m| ApiError::invalid(field("filename"), m))?;
         let encoded = f
             .content_base64
             .ok_or_else(|| ApiError::invalid(field("content_base64"), "is required"))?;
@@ -54,13 +55,21 @@ pub(crate) fn check(
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
         if compact.len() / 4 * 3 > limits.max_attachment_bytes + 3 {
-            return Err(too_large(field("content_base64"), limits.max_attachment_bytes));
+            return Err(too_large(
+                field("content_base64"),
+                limits.max_attachment_bytes,
+            ));
         }
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&compact)
-            .map_err(|e| ApiError::invalid(field("content_base64"), format!("is not base64: {e}")))?;
+            .map_err(|e| {
+                ApiError::invalid(field("content_base64"), format!("is not base64: {e}"))
+            })?;
         if bytes.len() > limits.max_attachment_bytes {
-            return Err(too_large(field("content_base64"), limits.max_attachment_bytes));
+            return Err(too_large(
+                field("content_base64"),
+                limits.max_attachment_bytes,
+            ));
         }
         total += bytes.len();
         if total > limits.max_message_bytes {

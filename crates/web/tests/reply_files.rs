@@ -280,10 +280,7 @@ async fn bad_files_are_problems_naming_the_field_and_write_nothing() {
                         "content_base64": b64(b"x")}]),
                 "attachments[0].content_type",
             ),
-            (
-                json!([{"filename": "a"}]),
-                "attachments[0].content_base64",
-            ),
+            (json!([{"filename": "a"}]), "attachments[0].content_base64"),
             (
                 json!([{"filename": "big.bin", "content_base64": b64(&[7u8; 2049])}]),
                 "attachments[0].content_base64",
@@ -308,7 +305,12 @@ async fn bad_files_are_problems_naming_the_field_and_write_nothing() {
         }
         let r = app.get("/api/v1/tickets/T-1/messages").await;
         let messages = app.json(r, StatusCode::OK).await;
-        assert_eq!(messages["items"].as_array().unwrap().len(), 1, "[{}]", app.backend);
+        assert_eq!(
+            messages["items"].as_array().unwrap().len(),
+            1,
+            "[{}]",
+            app.backend
+        );
         assert_eq!(app.store.mail_blob_count().await.unwrap(), 0);
         let r = app.get("/api/v1/tickets/T-1/attachments").await;
         assert_eq!(app.json(r, StatusCode::OK).await["items"], json!([]));

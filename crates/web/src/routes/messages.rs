@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::{Json, Response};
 use axum::routing::get;
 use sanjeh_domain::event::TicketMessage;
-use sanjeh_email::attachments::with_listing;
 use sanjeh_domain::{Author, Command, EventBody, Id, to_millis};
+use sanjeh_email::attachments::with_listing;
 use sanjeh_store::auth::Role;
 use sanjeh_store::{Outcome, Request};
 
