@@ -170,7 +170,7 @@ async fn sent_ids(store: &Store, ticket: &str) -> BTreeSet<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_stores_claiming_at_once_never_lease_the_same_mail() {
     for db in fresh_databases().await {
         let (a, b) = (open(&db).await, open(&db).await);
@@ -179,6 +179,11 @@ async fn two_stores_claiming_at_once_never_lease_the_same_mail() {
         let recipients = vec!["ann@example.com"; 400];
         queue(&a, &ticket, "claim", &recipients).await;
         let t0 = now();
+        // Both stores' writing connections open before the race (nothing is due at 0), so
+        // neither drains the queue while the other is still connecting.
+        for s in [&a, &b] {
+            assert!(s.claim_due_mail(0, 0, 1).await.unwrap().is_empty());
+        }
         let claim_all = |store: Store| async move {
             let mut ids = Vec::new();
             loop {
@@ -187,7 +192,7 @@ async fn two_stores_claiming_at_once_never_lease_the_same_mail() {
                     return ids;
                 }
                 ids.extend(batch.iter().map(|m| m.id));
-                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
             }
         };
         let (ia, ib) = tokio::join!(
