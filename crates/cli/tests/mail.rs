@@ -2,13 +2,15 @@
 //! Dovecot (IMAPS and SMTP STARTTLS with a certificate authority the test makes):
 //! configure a mailbox and the relay with `sanjeh mail …`, run `sanjeh serve --smtp-listen`,
 //! a customer's mail arrives over IMAP and another over SMTP (relayed by Postfix), an agent
-//! answers through the REST API, the answer reaches the customer's mailbox with threading
+//! answers through the REST API with a file attached, the answer (the file as a MIME
+//! attachment, byte for byte) reaches the customer's mailbox with threading
 //! headers, her reply lands on the same ticket, and the report counts the first reply time.
 //! A bounce and an auto-reply open no ticket. Then `sanjeh serve` is killed (SIGKILL) in the
 //! middle of an IMAP pass over 200 messages and restarted: every message is stored once.
 //!
 //! Skips with a notice without root or the servers (see `sanjeh_testkit::mail_servers`).
 
+use base64::Engine;
 use sanjeh_email::imap::{ImapConfig, ImapSecurity, Processed, fetch_all};
 use sanjeh_email::outbound::SmtpPassword;
 use sanjeh_email::parse::{Limits, parse};
@@ -271,11 +273,22 @@ async fn a_newcomer_answers_real_email_and_a_killed_poll_loses_nothing() {
         assert_eq!(by_subject("کد تخفیف")["group"], "G-help");
         let ticket = ann["id"].as_str().unwrap().to_owned();
 
-        // 3. The agent answers through the API; the reply reaches Ann's mailbox.
+        // 3. The agent answers through the API with the invoice attached; the reply reaches
+        //    Ann's mailbox with the file intact.
+        let invoice: Vec<u8> = b"%PDF-1.4\n"
+            .iter()
+            .copied()
+            .chain((0..=255u8).cycle().take(20_000))
+            .collect();
         let posted = http
             .post(format!("{base}/api/v1/tickets/{ticket}/messages"))
             .bearer_auth(&token)
-            .json(&serde_json::json!({"body": "We sent it again."}))
+            .json(
+                &serde_json::json!({"body": "We sent it again.", "attachments": [
+                    {"filename": "счёт 7.pdf", "content_type": "application/pdf",
+                     "content_base64": base64::engine::general_purpose::STANDARD.encode(&invoice)}
+                ]}),
+            )
             .send()
             .await
             .unwrap();
@@ -312,6 +325,14 @@ async fn a_newcomer_answers_real_email_and_a_killed_poll_loses_nothing() {
         assert_eq!(reply.in_reply_to, ["ann-1@example.com"]);
         assert_eq!(reply.references, ["ann-1@example.com"]);
         assert!(reply.text.contains("We sent it again."));
+        // The file is the attachment, not a line of the text.
+        assert!(!reply.text.contains("Attachments:"), "{}", reply.text);
+        assert_eq!(reply.attachments.len(), 1, "{:?}", reply.attachments);
+        let file = &reply.attachments[0];
+        assert_eq!(file.filename.as_deref(), Some("счёт 7.pdf"));
+        assert_eq!(file.declared_type, "application/pdf");
+        assert!(!file.inline);
+        assert_eq!(file.content, invoice, "the attachment arrived intact");
         let queue = get(&http, &format!("{base}/api/v1/mail/queue"), &token).await;
         assert_eq!(queue["items"][0]["status"], "sent");
         assert!(
@@ -348,10 +369,18 @@ async fn a_newcomer_answers_real_email_and_a_killed_poll_loses_nothing() {
             bodies,
             [
                 "My invoice did not arrive.",
-                "We sent it again.",
+                "We sent it again.\n\nAttachments:\n- счёт 7.pdf (application/pdf, 20009 bytes)",
                 "Got it, thanks!"
             ]
         );
+        let files = get(
+            &http,
+            &format!("{base}/api/v1/tickets/{ticket}/attachments"),
+            &token,
+        )
+        .await;
+        assert_eq!(files["items"][0]["filename"], "счёт 7.pdf");
+        assert_eq!(files["items"][0]["message"], m["items"][1]["id"]);
 
         // 5. The report counts the first reply time.
         let today = jiff::Timestamp::now()

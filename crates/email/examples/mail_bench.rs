@@ -159,6 +159,7 @@ async fn main() {
                     to_name: None,
                     body: "We sent it again.\nСпасибо. سپاس.",
                     thread: &thread,
+                    attachments: &[],
                 },
                 &out_config,
             )
@@ -186,6 +187,7 @@ async fn main() {
         security: sanjeh_email::outbound::SmtpSecurity::None,
         credentials: None,
         timeout: std::time::Duration::from_secs(30),
+        connections: out_config.connections as u32,
     })
     .unwrap();
     let started = Instant::now();

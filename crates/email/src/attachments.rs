@@ -6,6 +6,66 @@
 //! else is `application/octet-stream`. Only safe images marked inline in the mail are shown
 //! inline; everything else is a download. The caller adds `X-Content-Type-Options: nosniff`.
 
+/// An attachment as the ticket message lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listed<'a> {
+    pub filename: Option<&'a str>,
+    /// The sniffed type when known, else the declared one.
+    pub content_type: &'a str,
+    pub size: usize,
+    /// False: over the size limit, listed but not kept.
+    pub kept: bool,
+}
+
+/// The lines a ticket message ends with when files came with it (`Attachments:` and one
+/// `- name (type, N bytes)` line each). The event log carries this listing, so the message
+/// says what came with it wherever the log goes (export, import, replay); the bytes are
+/// operational state in the mail tables.
+pub fn listing(items: &[Listed<'_>]) -> String {
+    let mut out = String::from("Attachments:");
+    for a in items {
+        out.push_str(&format!(
+            "\n- {} ({}, {} bytes{})",
+            a.filename.unwrap_or("unnamed"),
+            a.content_type,
+            a.size,
+            if a.kept {
+                ""
+            } else {
+                ", over the size limit, not kept"
+            }
+        ));
+    }
+    out
+}
+
+/// `body` with `listing` appended, as the ticket message keeps it.
+pub fn with_listing(body: &str, items: &[Listed<'_>]) -> String {
+    let body = body.trim_end();
+    if items.is_empty() {
+        return body.to_owned();
+    }
+    let listing = listing(items);
+    if body.is_empty() {
+        listing
+    } else {
+        format!("{body}\n\n{listing}")
+    }
+}
+
+/// The agent's words of a message stored with `with_listing`: the listing of the files
+/// that go out as attachments is not repeated in the mail's text.
+pub fn without_listing<'b>(body: &'b str, items: &[Listed<'_>]) -> &'b str {
+    if items.is_empty() {
+        return body;
+    }
+    let listing = listing(items);
+    match body.trim_end().strip_suffix(listing.as_str()) {
+        Some(rest) => rest.trim_end(),
+        None => body,
+    }
+}
+
 /// The headers an attachment is served with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Serving {
@@ -90,6 +150,34 @@ mod tests {
         let s = serving(Some("application/x-msdownload"), false, None);
         assert_eq!(s.content_type, "application/octet-stream");
         assert_eq!(s.disposition, "attachment");
+    }
+
+    #[test]
+    fn a_listing_is_appended_and_taken_off_again() {
+        let items = [
+            Listed {
+                filename: Some("счёт.pdf"),
+                content_type: "application/pdf",
+                size: 1234,
+                kept: true,
+            },
+            Listed {
+                filename: None,
+                content_type: "image/png",
+                size: 9,
+                kept: false,
+            },
+        ];
+        let body = with_listing("Here you go.\n", &items);
+        assert_eq!(
+            body,
+            "Here you go.\n\nAttachments:\n- счёт.pdf (application/pdf, 1234 bytes)\n\
+             - unnamed (image/png, 9 bytes, over the size limit, not kept)"
+        );
+        assert_eq!(without_listing(&body, &items), "Here you go.");
+        assert_eq!(without_listing("Edited by hand", &items), "Edited by hand");
+        assert_eq!(with_listing("", &items[..1]), listing(&items[..1]));
+        assert_eq!(with_listing("Hi ", &[]), "Hi");
     }
 
     #[test]

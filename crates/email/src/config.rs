@@ -11,6 +11,7 @@ use crate::imap::{ImapConfig, ImapSecurity, Processed};
 use crate::ingest::InboundConfig;
 use crate::outbound::{OutboundConfig, SmtpPassword};
 use crate::thread::base_address;
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -147,6 +148,10 @@ pub struct OutboundSettings {
     pub max_attempts: i64,
     #[serde(default = "thirty")]
     pub timeout_secs: u64,
+    /// SMTP connections kept open to the relay, and so mails sent at once (1 to 100).
+    /// More is faster while the relay keeps up; some relays limit connections per client.
+    #[serde(default = "default_connections")]
+    pub connections: u32,
     /// The public address of Sanjeh's web server, for the survey link in "solved" notices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
@@ -176,6 +181,9 @@ fn eight() -> i64 {
 }
 fn thirty() -> u64 {
     30
+}
+fn default_connections() -> u32 {
+    crate::send::DEFAULT_CONNECTIONS as u32
 }
 
 /// Limits on inbound mail.
@@ -432,6 +440,9 @@ impl OutboundSettings {
         if self.timeout_secs == 0 {
             return Err(bad("timeout_secs", "must be at least 1"));
         }
+        if !(1..=100).contains(&self.connections) {
+            return Err(bad("connections", "must be between 1 and 100"));
+        }
         check_ca_file("ca_file", &self.ca_file)?;
         Ok(self)
     }
@@ -462,6 +473,7 @@ impl OutboundSettings {
             base_url: self.base_url.clone(),
             default_language: self.default_language.clone(),
             notify_solved: self.notify_solved,
+            connections: self.connections as usize,
             ..OutboundConfig::default()
         }
     }
@@ -486,7 +498,9 @@ impl OutboundSettings {
             TlsMode::Tls => builder.tls(Tls::Wrapper(tls()?)),
         }
         .port(self.port())
-        .timeout(Some(Duration::from_secs(self.timeout_secs)));
+        .timeout(Some(Duration::from_secs(self.timeout_secs)))
+        // Kept open and reused by the sender's concurrent mails (see `send`).
+        .pool_config(PoolConfig::new().max_size(self.connections));
         let builder = match (
             &self.user,
             password_of("", &self.password, &self.password_env)?,

@@ -11,6 +11,7 @@
 //! idempotent; should the process die between the two, the retry replays the stored outcome
 //! and writes the row then.
 
+use crate::attachments::{Listed, with_listing};
 use crate::parse::{InboundMail, Limits, MailClass, ParseError, parse};
 use crate::thread::{
     Decision, Evidence, Found, JoinReason, base_address, decide, normalize_subject,
@@ -438,26 +439,17 @@ async fn bounced(
 
 /// What the ticket message says: the customer's new words, and the attachments listed.
 fn message_body(mail: &InboundMail) -> String {
-    let mut body = mail.reply_text.trim().to_owned();
-    if !mail.attachments.is_empty() {
-        if !body.is_empty() {
-            body.push_str("\n\n");
-        }
-        body.push_str("Attachments:");
-        for a in &mail.attachments {
-            body.push_str(&format!(
-                "\n- {} ({}, {} bytes{})",
-                a.filename.as_deref().unwrap_or("unnamed"),
-                a.sniffed_type.unwrap_or(&a.declared_type),
-                a.size,
-                if a.over_limit {
-                    ", over the size limit, not kept"
-                } else {
-                    ""
-                }
-            ));
-        }
-    }
+    let listed: Vec<Listed<'_>> = mail
+        .attachments
+        .iter()
+        .map(|a| Listed {
+            filename: a.filename.as_deref(),
+            content_type: a.sniffed_type.unwrap_or(&a.declared_type),
+            size: a.size,
+            kept: !a.over_limit,
+        })
+        .collect();
+    let mut body = with_listing(mail.reply_text.trim(), &listed);
     if body.trim().is_empty() {
         body = "(empty message)".into();
     }

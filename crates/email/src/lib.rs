@@ -5,6 +5,7 @@ pub mod ingest;
 pub mod notify;
 pub mod outbound;
 pub mod parse;
+pub mod send;
 pub mod service;
 pub mod smtp;
 pub mod thread;

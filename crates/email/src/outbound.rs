@@ -9,13 +9,15 @@
 //! failure (SMTP 5xx) or the last attempt marks the mail `failed` and posts an internal note
 //! on the ticket, and the composed mail stays in the queue for an admin's retry.
 
+use crate::attachments::{Listed, without_listing};
 use crate::notify::{Context, Kind, Lang, render};
 use crate::thread::{normalize_subject, subject_token, subject_with_token, token_address};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
 use sanjeh_domain::event::TicketMessage;
 use sanjeh_domain::{Author, Channel, Command, Event, EventBody, Id, Status};
 use sanjeh_store::mail::NewOutbound;
@@ -23,6 +25,8 @@ use sanjeh_store::writer::IdempotencyKey;
 use sanjeh_store::{Request, Store, StoreError, Writer};
 use std::fmt;
 use std::time::Duration;
+
+pub use crate::send::{SendReport, send_due};
 
 /// The event-log reader that feeds the queue.
 pub const OUTBOX_CURSOR: &str = "outbox";
@@ -56,6 +60,9 @@ pub struct SmtpConfig {
     pub security: SmtpSecurity,
     pub credentials: Option<(String, SmtpPassword)>,
     pub timeout: Duration,
+    /// Connections kept open to the server (the pool's size): give the sender's
+    /// `OutboundConfig::connections`.
+    pub connections: u32,
 }
 
 /// How replies are composed and retried.
@@ -84,6 +91,8 @@ pub struct OutboundConfig {
     pub default_language: String,
     /// Mail the customer when their email ticket is solved (with the survey link).
     pub notify_solved: bool,
+    /// Mails the sender has in flight at once, each on its own SMTP connection.
+    pub connections: usize,
 }
 
 impl Default for OutboundConfig {
@@ -98,6 +107,7 @@ impl Default for OutboundConfig {
             base_url: None,
             default_language: "en".into(),
             notify_solved: true,
+            connections: crate::send::DEFAULT_CONNECTIONS,
         }
     }
 }
@@ -127,6 +137,17 @@ pub struct Reply<'a> {
     /// Message-IDs already on the ticket, oldest first: the last is answered (In-Reply-To),
     /// all go in References (the first and the last 10, as RFC 5322 suggests trimming).
     pub thread: &'a [String],
+    /// Files the agent sent with the reply.
+    pub attachments: &'a [OutAttachment],
+}
+
+/// A file that goes out with a reply, as a MIME attachment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutAttachment {
+    pub filename: String,
+    /// The type the agent's client gave (checked when the reply was posted).
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A composed mail: its Message-ID (without brackets) and its bytes.
@@ -231,21 +252,32 @@ pub fn compose(reply: &Reply<'_>, config: &OutboundConfig) -> Result<Composed, O
                 .join(" "),
         );
     }
-    let mut message = builder
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(rendered.text),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(rendered.html),
-                ),
+    let alternative = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(rendered.text),
         )
-        .map_err(|e| bad(&e))?;
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(rendered.html),
+        );
+    let body = if reply.attachments.is_empty() {
+        alternative
+    } else {
+        // multipart/mixed: the text first, then each file.
+        let mut mixed = MultiPart::mixed().multipart(alternative);
+        for a in reply.attachments {
+            let content_type = ContentType::parse(&a.content_type)
+                .unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("valid"));
+            mixed = mixed.singlepart(
+                LettreAttachment::new(a.filename.clone()).body(a.bytes.clone(), content_type),
+            );
+        }
+        mixed
+    };
+    let mut message = builder.multipart(body).map_err(|e| bad(&e))?;
     let headers = message.headers_mut();
     headers.insert_raw(HeaderValue::new(
         HeaderName::new_from_ascii_str("X-Sanjeh-Ticket"),
@@ -310,13 +342,15 @@ pub async fn feed_outbox(
                     Author::Agent(a) => store.agent(a.as_str()).await?.and_then(|a| a.name),
                     _ => None,
                 };
+                let (body, files) = reply_files(store, logged.seq, &m.body).await?;
                 notice_for(
                     store,
                     config,
                     logged.seq,
                     &m.ticket,
                     Kind::Replied,
-                    &m.body,
+                    body,
+                    &files,
                     agent.as_deref(),
                     m.channel == Some(Channel::Email),
                 )
@@ -334,6 +368,7 @@ pub async fn feed_outbox(
                     ticket,
                     Kind::Solved,
                     "",
+                    &[],
                     None,
                     false,
                 )
@@ -350,6 +385,37 @@ pub async fn feed_outbox(
         .enqueue_mail(OUTBOX_CURSOR, upto, &items, now_ms)
         .await?;
     Ok(items.len())
+}
+
+/// The files stored with the reply at `seq` (in the writer's transaction that wrote it), and
+/// the reply's text without their listing, which the attachments themselves replace.
+async fn reply_files<'b>(
+    store: &Store,
+    seq: i64,
+    body: &'b str,
+) -> Result<(&'b str, Vec<OutAttachment>), OutboundError> {
+    let stored = store.message_attachments(seq).await?;
+    let listed: Vec<Listed<'_>> = stored
+        .iter()
+        .map(|(row, bytes)| Listed {
+            filename: row.filename.as_deref(),
+            content_type: row.sniffed_type.as_deref().unwrap_or(&row.declared_type),
+            size: row.size as usize,
+            kept: bytes.is_some(),
+        })
+        .collect();
+    let body = without_listing(body, &listed);
+    let files = stored
+        .into_iter()
+        .filter_map(|(row, bytes)| {
+            Some(OutAttachment {
+                filename: row.filename.unwrap_or_else(|| "attachment".into()),
+                content_type: row.declared_type,
+                bytes: bytes?,
+            })
+        })
+        .collect();
+    Ok((body, files))
 }
 
 /// Composes the acknowledgements inbound mail asked for. One that cannot be sent (its ticket
@@ -395,6 +461,7 @@ async fn acks(
                 body: "",
                 agent_name: None,
                 thread: std::slice::from_ref(&ack.message_id),
+                attachments: &[],
             },
             config,
         );
@@ -447,6 +514,7 @@ async fn notice_for(
     ticket: &Id,
     kind: Kind,
     body: &str,
+    attachments: &[OutAttachment],
     agent_name: Option<&str>,
     posted_for_email: bool,
 ) -> Result<Option<NewOutbound>, OutboundError> {
@@ -486,6 +554,7 @@ async fn notice_for(
             body,
             agent_name,
             thread: &thread,
+            attachments,
         },
         config,
     ) {
@@ -508,14 +577,6 @@ async fn notice_for(
     }))
 }
 
-/// What one pass of the sender did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SendReport {
-    pub sent: usize,
-    pub retrying: usize,
-    pub failed: usize,
-}
-
 /// The SMTP transport for `config`.
 pub fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let mut builder = match config.security {
@@ -532,79 +593,14 @@ pub fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executo
         }
     }
     .port(config.port)
-    .timeout(Some(config.timeout));
+    .timeout(Some(config.timeout))
+    // Connections are kept and reused: the sender has `connections` mails in flight,
+    // and a handshake (with TLS) per mail would cost more than the mail.
+    .pool_config(PoolConfig::new().max_size(config.connections));
     if let Some((user, password)) = &config.credentials {
         builder = builder.credentials(Credentials::new(user.clone(), password.0.clone()));
     }
     Ok(builder.build())
-}
-
-/// Sends every due mail once; failures are rescheduled with backoff or given up.
-#[tracing::instrument(skip_all)]
-pub async fn send_due(
-    store: &Store,
-    writer: &Writer,
-    smtp: &AsyncSmtpTransport<Tokio1Executor>,
-    config: &OutboundConfig,
-    now_ms: i64,
-) -> Result<SendReport, OutboundError> {
-    let mut report = SendReport::default();
-    for mail in store.due_mail(now_ms, 50).await? {
-        // A lease: another sender (another node) skips it while this one tries.
-        if !store
-            .claim_mail(mail.id, mail.next_attempt_at, now_ms + 10 * 60_000)
-            .await?
-        {
-            continue;
-        }
-        let envelope = lettre::address::Envelope::new(
-            mail.sender.parse().ok(),
-            mail.recipient.parse().into_iter().collect(),
-        );
-        let result = match envelope {
-            Ok(envelope) => smtp
-                .send_raw(&envelope, &mail.message)
-                .await
-                .map(|_| ())
-                .map_err(|e| (e.is_permanent(), e.to_string())),
-            Err(e) => Err((true, e.to_string())),
-        };
-        match result {
-            Ok(()) => {
-                store.mail_sent(mail.id, now_ms).await?;
-                report.sent += 1;
-                tracing::info!(ticket = mail.ticket, id = mail.id, "reply mailed");
-            }
-            Err((permanent, error)) => {
-                let attempts = mail.attempts + 1;
-                let give_up = permanent || attempts >= config.max_attempts;
-                let retry_at = (!give_up).then(|| now_ms + backoff_ms(mail.attempts));
-                store
-                    .mail_attempt_failed(mail.id, &error, retry_at, now_ms)
-                    .await?;
-                tracing::warn!(
-                    ticket = mail.ticket,
-                    id = mail.id,
-                    attempts,
-                    permanent,
-                    error,
-                    "mailing a reply failed"
-                );
-                if give_up {
-                    report.failed += 1;
-                    let body = format!(
-                        "The email reply to {} could not be delivered ({attempts} attempt(s)): {error}\n\
-                         The reply is kept in the mail queue and can be sent again.",
-                        mail.recipient
-                    );
-                    note_on_ticket(writer, &mail.ticket, body, None).await;
-                } else {
-                    report.retrying += 1;
-                }
-            }
-        }
-    }
-    Ok(report)
 }
 
 /// Makes an undelivered mail visible on its ticket, as an internal note.

@@ -155,6 +155,7 @@ async fn failures_back_off_then_show_on_the_ticket_and_the_mail_is_kept() {
             security: SmtpSecurity::None,
             credentials: None,
             timeout: Duration::from_secs(5),
+            connections: 4,
         })
         .unwrap();
         let t0 = now();

@@ -69,6 +69,7 @@ fn smtp_config(servers: &MailServers) -> SmtpConfig {
         security: SmtpSecurity::None,
         credentials: None,
         timeout: Duration::from_secs(10),
+        connections: 16,
     }
 }
 

@@ -6,7 +6,7 @@
 //! rows here are written after that commit and are idempotent (`ON CONFLICT DO NOTHING`), so
 //! a retry after a crash between the two converges (see `sanjeh-email`'s `ingest`).
 
-use crate::backend::{Store, on_read, on_write};
+use crate::backend::{Db, Store, on_read, on_write};
 use crate::error::StoreError;
 
 /// A mailbox Sanjeh receives on, and the group its mail goes to.
@@ -61,6 +61,32 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
 }
 
+/// What one attempt on a leased outbound message came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailOutcome {
+    /// The SMTP server accepted it.
+    Sent { id: i64 },
+    /// Refused or not reached: retried at `retry_at_ms`, or given up (`failed`) when `None`.
+    Failed {
+        id: i64,
+        error: String,
+        retry_at_ms: Option<i64>,
+    },
+    /// Not attempted (the batch ran out of time): the lease is given back, due at once,
+    /// no attempt counted.
+    Released { id: i64 },
+}
+
+impl MailOutcome {
+    pub fn id(&self) -> i64 {
+        match self {
+            MailOutcome::Sent { id }
+            | MailOutcome::Failed { id, .. }
+            | MailOutcome::Released { id } => *id,
+        }
+    }
+}
+
 /// A public message event read from the log for the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedMessage {
@@ -109,6 +135,58 @@ pub struct NewAttachment {
     pub inline: bool,
     pub content_id: Option<String>,
     pub sha256: String,
+}
+
+/// A file sent with a message written through the API (an agent's reply), stored with the
+/// message in its transaction (`Request::CommandWithFiles`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    pub filename: String,
+    /// The content type the client gave.
+    pub declared_type: String,
+    /// The type its bytes show, when recognised.
+    pub sniffed_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// The key files of a message made through the API are unique under in `mail_attachments`
+/// (`mail_message_id`, where inbound mail has its Message-ID): the message's seq.
+fn files_key(message: i64) -> String {
+    format!("message:{message}")
+}
+
+/// Stores `files` on ticket message `message` (`messages.id`) inside the writer's
+/// transaction: both the message's event and its files, or neither.
+pub(crate) async fn store_files(
+    tx: &mut crate::backend::Tx,
+    ticket: &str,
+    message: i64,
+    files: &[NewFile],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    use sha2::{Digest, Sha256};
+    let key = files_key(message);
+    crate::backend::on_tx!(tx, t => {
+        for (part, f) in files.iter().enumerate() {
+            let sha = hex::encode(Sha256::digest(&f.bytes));
+            sqlx::query(
+                "INSERT INTO mail_blobs (sha256, size, bytes, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (sha256) DO NOTHING")
+                .bind(sha.as_str()).bind(f.bytes.len() as i64).bind(f.bytes.as_slice()).bind(now_ms)
+                .execute(&mut **t).await?;
+            sqlx::query(
+                "INSERT INTO mail_attachments (ticket, message, mail_message_id, part, filename, \
+                 declared_type, sniffed_type, size, inline, content_id, sha256, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, NULL, $9, $10) \
+                 ON CONFLICT (mail_message_id, part) DO NOTHING")
+                .bind(ticket).bind(message).bind(key.as_str()).bind(part as i64)
+                .bind(f.filename.as_str()).bind(f.declared_type.as_str())
+                .bind(f.sniffed_type.as_deref()).bind(f.bytes.len() as i64).bind(sha.as_str())
+                .bind(now_ms).execute(&mut **t).await?;
+        }
+        Ok::<(), sqlx::Error>(())
+    })?;
+    Ok(())
 }
 
 /// A stored attachment (its listing; the bytes are read separately).
@@ -424,6 +502,31 @@ impl Store {
         Ok(Some((row, bytes)))
     }
 
+    /// The attachments of one ticket message (`messages.id`), in order, with their bytes when
+    /// kept: what goes out with an agent's reply.
+    #[tracing::instrument(skip_all, fields(message))]
+    pub async fn message_attachments(
+        &self,
+        message: i64,
+    ) -> Result<Vec<AttachmentWithBytes>, StoreError> {
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM mail_attachments WHERE message = $1 ORDER BY part, id"
+        );
+        let rows: Vec<AttachmentTuple> = on_read!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(message).fetch_all(p).await)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows.into_iter().map(attachment_row) {
+            let bytes = match &row.sha256 {
+                Some(sha) => on_read!(self, p => sqlx::query_scalar(
+                    "SELECT bytes FROM mail_blobs WHERE sha256 = $1")
+                    .bind(sha.as_str()).fetch_optional(p).await)?,
+                None => None,
+            };
+            out.push((row, bytes));
+        }
+        Ok(out)
+    }
+
     /// How many blobs are stored (tests: the same content is kept once).
     #[tracing::instrument(skip_all)]
     pub async fn mail_blob_count(&self) -> Result<i64, StoreError> {
@@ -616,21 +719,91 @@ impl Store {
         Ok(rows.into_iter().map(outbox_row).collect())
     }
 
-    /// Takes a due message for one attempt: pushes its next attempt to `lease_until_ms`, if
-    /// no other sender took it since it was read. Returns whether this caller has it.
-    #[tracing::instrument(skip_all, fields(id))]
-    pub async fn claim_mail(
+    /// Leases up to `limit` due messages to this sender in one statement: their next attempt
+    /// moves to `lease_until_ms`, so every other sender (another node) passes them by until
+    /// the lease ends. Returns them oldest first. A message is leased by one sender at a time:
+    /// on PostgreSQL concurrent claims skip rows another claim holds (`FOR UPDATE SKIP
+    /// LOCKED`) and the outer conditions are checked again on the locked row; SQLite has one
+    /// writer at a time.
+    #[tracing::instrument(skip_all, fields(limit))]
+    pub async fn claim_due_mail(
         &self,
-        id: i64,
-        seen_next_attempt_at: i64,
+        now_ms: i64,
         lease_until_ms: i64,
-    ) -> Result<bool, StoreError> {
-        let n = on_write!(self, p => sqlx::query(
-            "UPDATE mail_outbox SET next_attempt_at = $3 \
-             WHERE id = $1 AND status = 'queued' AND next_attempt_at = $2")
-            .bind(id).bind(seen_next_attempt_at).bind(lease_until_ms)
-            .execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let due = "SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
+                   ORDER BY next_attempt_at, id LIMIT $3";
+        let sql = |lock: &str| {
+            format!(
+                "UPDATE mail_outbox SET next_attempt_at = $2 \
+                 WHERE id IN ({due}{lock}) AND status = 'queued' AND next_attempt_at <= $1 \
+                 RETURNING {OUTBOX_COLUMNS}"
+            )
+        };
+        let mut rows: Vec<OutboxTuple> = match &self.db {
+            Db::Sqlite { write, .. } => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql("")))
+                    .bind(now_ms)
+                    .bind(lease_until_ms)
+                    .bind(limit)
+                    .fetch_all(write)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql(" FOR UPDATE SKIP LOCKED")))
+                    .bind(now_ms)
+                    .bind(lease_until_ms)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
+            }
+        };
+        // RETURNING keeps no order.
+        rows.sort_by_key(|r| r.0);
+        Ok(rows.into_iter().map(outbox_row).collect())
+    }
+
+    /// Records what the attempts on leased messages came to, in one transaction (one sync to
+    /// disk for a whole batch). A message no longer queued (a bounce marked it failed
+    /// meanwhile) keeps its state.
+    #[tracing::instrument(skip_all, fields(outcomes = outcomes.len()))]
+    pub async fn record_mail_outcomes(
+        &self,
+        outcomes: &[MailOutcome],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        on_write!(self, p => async {
+            let mut tx = p.begin().await?;
+            for o in outcomes {
+                let (status, next, error) = match o {
+                    MailOutcome::Released { id } => {
+                        sqlx::query(
+                            "UPDATE mail_outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'queued'")
+                            .bind(*id).bind(now_ms).execute(&mut *tx).await?;
+                        continue;
+                    }
+                    MailOutcome::Sent { .. } => ("sent", None, None),
+                    MailOutcome::Failed { retry_at_ms: Some(at), error, .. } => {
+                        ("queued", Some(*at), Some(error.as_str()))
+                    }
+                    MailOutcome::Failed { retry_at_ms: None, error, .. } => {
+                        ("failed", Some(now_ms), Some(error.as_str()))
+                    }
+                };
+                sqlx::query(
+                    "UPDATE mail_outbox SET status = $2, attempts = attempts + 1, \
+                     next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4, updated_at = $5 \
+                     WHERE id = $1 AND status = 'queued'")
+                    .bind(o.id()).bind(status).bind(next).bind(error).bind(now_ms)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await
+        }.await)?;
+        Ok(())
     }
 
     /// Marks a message sent.

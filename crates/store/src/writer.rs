@@ -29,6 +29,13 @@ pub enum Request {
     Command(Command),
     /// Events made now without rules (profiles of agents, customers, groups).
     Record(Vec<EventBody>),
+    /// A command whose message carries files (an agent's reply with attachments): the files
+    /// are stored on the ticket message the command writes, in the same transaction, so the
+    /// outbox reader that finds the message's event finds its files too.
+    CommandWithFiles {
+        command: Command,
+        files: Vec<crate::mail::NewFile>,
+    },
     /// Recorded history (`POST /api/v1/events`): replayed, all or nothing.
     Ingest(Vec<Incoming>),
     /// An escalation rule fired: unless the rule already escalated this run of the target
@@ -157,7 +164,7 @@ async fn commit_group(
         Err(e) => return Err(fail_all(group, e)),
     };
     let folded = fold_group(&mut tx, &group, now).await;
-    let (changes, results, idempotency_rows) = match folded {
+    let (changes, results, idempotency_rows, file_rows) = match folded {
         Ok(v) => v,
         Err(e) => {
             let _ = tx.rollback().await;
@@ -166,6 +173,9 @@ async fn commit_group(
     };
     let written = async {
         flush::flush(&mut tx, &changes).await?;
+        for (ticket, message, files) in &file_rows {
+            crate::mail::store_files(&mut tx, ticket, *message, files, to_millis(now)).await?;
+        }
         save_idempotency(&mut tx, &idempotency_rows, to_millis(now)).await?;
         tx.commit().await
     };
@@ -188,24 +198,30 @@ fn fail_all(group: Vec<Submission>, e: StoreError) -> StoreError {
     e
 }
 
-type Folded = (
+/// Files to store on a message written in this group: ticket, message seq, files.
+type FileRows<'a> = Vec<(String, i64, &'a [crate::mail::NewFile])>;
+
+type Folded<'a> = (
     Changes,
     Vec<Result<Outcome, StoreError>>,
     Vec<(IdempotencyKey, String)>,
+    FileRows<'a>,
 );
 
-async fn fold_group(
+async fn fold_group<'a>(
     tx: &mut Tx,
-    group: &[Submission],
+    group: &'a [Submission],
     now: jiff::Timestamp,
-) -> Result<Folded, StoreError> {
+) -> Result<Folded<'a>, StoreError> {
     let mut changes = Changes::new(load::next_seq(tx).await?, true);
     let ids: Vec<&sanjeh_domain::Id> = group
         .iter()
         .flat_map(|s| match &s.request {
-            Request::Command(c) => std::iter::once(c.ticket())
-                .chain(c.other_ticket())
-                .collect(),
+            Request::Command(c) | Request::CommandWithFiles { command: c, .. } => {
+                std::iter::once(c.ticket())
+                    .chain(c.other_ticket())
+                    .collect()
+            }
             Request::Escalate { escalation, .. } => vec![&escalation.escalated.ticket],
             _ => Vec::new(),
         })
@@ -213,6 +229,7 @@ async fn fold_group(
     load::tickets(tx, ids, &mut changes).await?;
     let mut results = Vec::with_capacity(group.len());
     let mut idempotency_rows: Vec<(IdempotencyKey, String)> = Vec::new();
+    let mut file_rows: FileRows<'a> = Vec::new();
     for s in group {
         if let Some(key) = &s.idempotency {
             let earlier = match idempotency_rows
@@ -231,6 +248,11 @@ async fn fold_group(
         let result = fold_request(tx, &mut changes, &s.request, now).await;
         match &result {
             Ok(outcome) => {
+                if let Request::CommandWithFiles { files, .. } = &s.request
+                    && let Some((seq, ticket)) = written_message(outcome)
+                {
+                    file_rows.push((ticket, seq, files.as_slice()));
+                }
                 if let Some(key) = &s.idempotency {
                     let stored = serde_json::to_string(outcome)
                         .map_err(|e| StoreError::corrupt(e.to_string()))?;
@@ -241,7 +263,18 @@ async fn fold_group(
         }
         results.push(result);
     }
-    Ok((changes, results, idempotency_rows))
+    Ok((changes, results, idempotency_rows, file_rows))
+}
+
+/// The seq and ticket of the ticket message an outcome wrote.
+fn written_message(outcome: &Outcome) -> Option<(i64, String)> {
+    outcome
+        .events
+        .iter()
+        .find_map(|(seq, line)| match Event::parse_line(line).ok()?.body {
+            EventBody::TicketMessage(m) => Some((*seq, m.ticket.to_string())),
+            _ => None,
+        })
 }
 
 fn replay_outcome(
@@ -278,7 +311,7 @@ async fn fold_request(
         Ok(())
     };
     match request {
-        Request::Command(command) => {
+        Request::Command(command) | Request::CommandWithFiles { command, .. } => {
             let ticket = changes.tickets.get(command.ticket());
             let other = command
                 .other_ticket()

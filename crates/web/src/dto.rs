@@ -442,6 +442,9 @@ pub(crate) struct NewMessageBody {
     pub public: bool,
     pub body: String,
     pub channel: Option<Channel>,
+    /// Files sent with the message; an agent's reply mails them as attachments.
+    #[serde(default)]
+    pub attachments: Vec<crate::reply_files::FileBody>,
 }
 
 /// An agent profile's role attribute (not a token role).

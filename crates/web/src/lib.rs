@@ -30,6 +30,7 @@ mod ids;
 pub mod live;
 mod mail;
 mod mail_config;
+mod reply_files;
 pub mod report_params;
 mod routes;
 mod state;

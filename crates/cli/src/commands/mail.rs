@@ -150,6 +150,10 @@ pub struct OutboundArgs {
     pub plus_addressing: bool,
     #[arg(long, default_value_t = 8)]
     pub max_attempts: i64,
+    /// SMTP connections kept open to the relay (mails sent at once); lower it for relays
+    /// that limit connections per client.
+    #[arg(long, default_value_t = 16)]
+    pub connections: u32,
     /// Sanjeh's public web address, for the survey link in "solved" notices.
     #[arg(long)]
     pub base_url: Option<String>,
@@ -335,6 +339,7 @@ async fn run_on(store: &Store, command: MailCommand) -> CliResult {
                 plus_addressing: a.plus_addressing,
                 max_attempts: a.max_attempts,
                 timeout_secs: 30,
+                connections: a.connections,
                 base_url: a.base_url,
                 default_language: a.default_language,
                 notify_solved: !a.no_solved_notice,

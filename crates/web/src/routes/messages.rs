@@ -5,6 +5,7 @@ use crate::auth::{AnyRole, Caller, Worker};
 use crate::dto::{ListDto, MessageDto, NewMessageBody, PostedMessageDto, rfc3339};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, IdPath};
+use crate::reply_files;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -13,6 +14,7 @@ use axum::response::{Json, Response};
 use axum::routing::get;
 use sanjeh_domain::event::TicketMessage;
 use sanjeh_domain::{Author, Command, EventBody, Id, to_millis};
+use sanjeh_email::attachments::with_listing;
 use sanjeh_store::auth::Role;
 use sanjeh_store::{Outcome, Request};
 
@@ -49,17 +51,34 @@ async fn post(
 ) -> Result<Response, ApiError> {
     let b = body.value;
     let author = author(b.author.as_deref(), &caller)?;
+    let files = if b.attachments.is_empty() {
+        Vec::new()
+    } else {
+        // The limits a customer's mail meets (`PUT /api/v1/mail/inbound`).
+        let limits = sanjeh_email::config::inbound(state.store()).await?;
+        reply_files::check(b.attachments, &limits)?
+    };
+    // The message's text lists its files, as an inbound mail's does: the event log says
+    // what came with it; the bytes are stored beside it.
+    let text = if files.is_empty() {
+        b.body
+    } else {
+        with_listing(&b.body, &reply_files::listed(&files))
+    };
     let command = Command::PostMessage(TicketMessage {
         ticket: id.clone(),
         author,
         public: b.public,
-        body: b.body,
+        body: text,
         channel: b.channel,
         message: None,
     });
-    let outcome = state
-        .submit(Request::Command(command), body.idempotency)
-        .await?;
+    let request = if files.is_empty() {
+        Request::Command(command)
+    } else {
+        Request::CommandWithFiles { command, files }
+    };
+    let outcome = state.submit(request, body.idempotency).await?;
     let posted = posted(&outcome, &id)?;
     Ok(json(StatusCode::CREATED, posted, outcome.replayed))
 }
