@@ -5,108 +5,27 @@
 //! exports and imports as any message; bad input is a problem naming the field, and writes
 //! nothing.
 
-use base64::Engine;
-use reqwest::{Method, Response, StatusCode};
-use sanjeh_store::auth::Role;
-use sanjeh_store::{Store, Writer};
-use sanjeh_testkit::{TestDb, fresh_databases, fresh_sqlite, open};
-use sanjeh_web::{AppState, WebOptions};
-use serde_json::{Value, json};
-use tokio::sync::oneshot;
+mod common;
 
-struct TestApp {
-    backend: &'static str,
-    base: String,
-    client: reqwest::Client,
-    store: Store,
-    agent: String,
-    admin: String,
-    stop: Option<oneshot::Sender<()>>,
-    _db: TestDb,
+use base64::Engine;
+use common::TestApp;
+use reqwest::{Method, StatusCode};
+use sanjeh_testkit::{TestDb, fresh_databases, fresh_sqlite};
+use sanjeh_web::WebOptions;
+use serde_json::json;
+
+/// The app with the default 4 MiB request limit.
+async fn spawn(db: TestDb) -> TestApp {
+    TestApp::spawn(
+        db,
+        WebOptions {
+            max_body_bytes: 4 * 1024 * 1024,
+        },
+    )
+    .await
 }
 
 impl TestApp {
-    async fn spawn(db: TestDb) -> TestApp {
-        let store = open(&db).await;
-        let writer = Writer::start(store.clone(), None);
-        let agent = store
-            .issue_token("sara", Role::Agent, Some("A-1"))
-            .await
-            .unwrap()
-            .1
-            .0;
-        let admin = store
-            .issue_token("admin", Role::Admin, None)
-            .await
-            .unwrap()
-            .1
-            .0;
-        let state = AppState::new(
-            store.clone(),
-            writer,
-            WebOptions {
-                max_body_bytes: 4 * 1024 * 1024,
-            },
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(sanjeh_web::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        TestApp {
-            backend: db.name,
-            base,
-            client: reqwest::Client::new(),
-            store,
-            agent,
-            admin,
-            stop: Some(stop),
-            _db: db,
-        }
-    }
-
-    async fn send(&self, method: Method, path: &str, token: &str, body: Value) -> Response {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.agent)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn json(&self, response: Response, status: StatusCode) -> Value {
-        let got = response.status();
-        let text = response.text().await.unwrap();
-        assert_eq!(got, status, "[{}] body: {text}", self.backend);
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    async fn problem(&self, response: Response, field: &str) {
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body = self.json(response, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert_eq!(
-            content_type.as_deref(),
-            Some("application/problem+json"),
-            "[{}] {body}",
-            self.backend
-        );
-        assert_eq!(body["field"], field, "[{}] {body}", self.backend);
-    }
-
     async fn ticket(&self, id: &str) {
         let r = self
             .send(
@@ -118,14 +37,6 @@ impl TestApp {
             )
             .await;
         self.json(r, StatusCode::CREATED).await;
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 
@@ -144,7 +55,7 @@ fn files() -> (Vec<u8>, Vec<u8>) {
 #[tokio::test]
 async fn a_reply_stores_its_files_lists_them_and_serves_them_back() {
     for db in fresh_databases().await {
-        let app = TestApp::spawn(db).await;
+        let app = spawn(db).await;
         app.ticket("T-1").await;
         let (pdf, png) = files();
         let r = app
@@ -175,7 +86,7 @@ async fn a_reply_stores_its_files_lists_them_and_serves_them_back() {
             app.backend
         );
 
-        let r = app.get("/api/v1/tickets/T-1/attachments").await;
+        let r = app.get("/api/v1/tickets/T-1/attachments", &app.agent).await;
         let listed = app.json(r, StatusCode::OK).await;
         let items = listed["items"].as_array().unwrap();
         assert_eq!(items.len(), 2, "[{}] {listed}", app.backend);
@@ -187,7 +98,7 @@ async fn a_reply_stores_its_files_lists_them_and_serves_them_back() {
             assert_eq!(item["message"], message, "[{}] {item}", app.backend);
             assert_eq!(item["size"], bytes.len());
             assert_eq!(item["stored"], true);
-            let r = app.get(item["url"].as_str().unwrap()).await;
+            let r = app.get(item["url"].as_str().unwrap(), &app.agent).await;
             assert_eq!(r.status(), StatusCode::OK);
             assert_eq!(r.bytes().await.unwrap().as_ref(), bytes.as_slice());
         }
@@ -206,7 +117,7 @@ async fn a_reply_stores_its_files_lists_them_and_serves_them_back() {
         assert_eq!(app.store.mail_blob_count().await.unwrap(), 2);
 
         // The message event is an ordinary `ticket.message`: another store imports it.
-        let r = app.get("/api/v1/tickets/T-1/events").await;
+        let r = app.get("/api/v1/tickets/T-1/events", &app.agent).await;
         let events = app.json(r, StatusCode::OK).await;
         let lines: Vec<String> = events["items"]
             .as_array()
@@ -221,7 +132,7 @@ async fn a_reply_stores_its_files_lists_them_and_serves_them_back() {
             "[{}] {lines:?}",
             app.backend
         );
-        let other = TestApp::spawn(fresh_sqlite()).await;
+        let other = spawn(fresh_sqlite()).await;
         let r = other
             .client
             .post(format!("{}/api/v1/events", other.base))
@@ -232,7 +143,9 @@ async fn a_reply_stores_its_files_lists_them_and_serves_them_back() {
             .await
             .unwrap();
         other.json(r, StatusCode::CREATED).await;
-        let r = other.get("/api/v1/tickets/T-1/messages").await;
+        let r = other
+            .get("/api/v1/tickets/T-1/messages", &other.agent)
+            .await;
         let imported = other.json(r, StatusCode::OK).await;
         assert!(
             imported["items"]
@@ -248,7 +161,7 @@ async fn a_reply_stores_its_files_lists_them_and_serves_them_back() {
 #[tokio::test]
 async fn bad_files_are_problems_naming_the_field_and_write_nothing() {
     for db in fresh_databases().await {
-        let app = TestApp::spawn(db).await;
+        let app = spawn(db).await;
         app.ticket("T-1").await;
         // A lower attachment limit, to test it without megabytes.
         let r = app
@@ -301,9 +214,10 @@ async fn bad_files_are_problems_naming_the_field_and_write_nothing() {
                     json!({"body": "See attached.", "attachments": attachments}),
                 )
                 .await;
-            app.problem(r, field).await;
+            app.problem(r, StatusCode::UNPROCESSABLE_ENTITY, field)
+                .await;
         }
-        let r = app.get("/api/v1/tickets/T-1/messages").await;
+        let r = app.get("/api/v1/tickets/T-1/messages", &app.agent).await;
         let messages = app.json(r, StatusCode::OK).await;
         assert_eq!(
             messages["items"].as_array().unwrap().len(),
@@ -312,7 +226,7 @@ async fn bad_files_are_problems_naming_the_field_and_write_nothing() {
             app.backend
         );
         assert_eq!(app.store.mail_blob_count().await.unwrap(), 0);
-        let r = app.get("/api/v1/tickets/T-1/attachments").await;
+        let r = app.get("/api/v1/tickets/T-1/attachments", &app.agent).await;
         assert_eq!(app.json(r, StatusCode::OK).await["items"], json!([]));
     }
 }
