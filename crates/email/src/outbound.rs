@@ -311,6 +311,30 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     (60_000i64 * 2i64.pow(exp)).min(3_600_000)
 }
 
+/// Batches of the log [`feed_outbox`] reads at most in one [`feed_outbox_all`] pass: enough
+/// to keep the sender busy (200 events a batch), bounded so a huge backlog does not hold
+/// sending back.
+pub const FEED_BATCHES_PER_PASS: usize = 25;
+
+/// [`feed_outbox`] again and again until the cursor reaches the log's end (or
+/// [`FEED_BATCHES_PER_PASS`] batches were read): a burst of replies is queued in one pass,
+/// not 200 events per tick. Returns how many mails were queued.
+pub async fn feed_outbox_all(
+    store: &Store,
+    config: &OutboundConfig,
+    now_ms: i64,
+) -> Result<usize, OutboundError> {
+    let mut queued = 0;
+    for _ in 0..FEED_BATCHES_PER_PASS {
+        let before = store.mail_cursor(OUTBOX_CURSOR).await?;
+        queued += feed_outbox(store, config, now_ms).await?;
+        if before.is_none() || store.mail_cursor(OUTBOX_CURSOR).await? == before {
+            break;
+        }
+    }
+    Ok(queued)
+}
+
 /// Queues what is due to customers: acknowledgements asked for by inbound mail, then the
 /// agent replies and "solved" notices found in the event log after the cursor; returns how
 /// many mails were queued. The log's first run starts at its end: history is not mailed.

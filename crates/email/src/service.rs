@@ -11,7 +11,7 @@
 use crate::config::{self, MailConfigError, OutboundSettings};
 use crate::imap::{self, Lease};
 use crate::ingest::InboundConfig;
-use crate::outbound::{feed_outbox, send_due};
+use crate::outbound::{feed_outbox_all, send_due};
 use crate::smtp::{self, ReceiverConfig};
 use sanjeh_store::{Store, Writer};
 use std::collections::HashMap;
@@ -261,7 +261,7 @@ async fn send_loop(
             _ = tick.tick() => {}
         }
         let now = jiff::Timestamp::now().as_millisecond();
-        if let Err(e) = feed_outbox(&store, &config, now).await {
+        if let Err(e) = feed_outbox_all(&store, &config, now).await {
             tracing::error!(error = %e, "feeding the mail queue failed");
         }
         // A send in progress finishes (its lease would otherwise hold the mail for minutes).

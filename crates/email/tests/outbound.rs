@@ -5,7 +5,7 @@ use sanjeh_domain::event::{AgentProfile, TicketMessage};
 use sanjeh_domain::{Author, Command, EventBody, Id};
 use sanjeh_email::ingest::{InboundConfig, Received, receive};
 use sanjeh_email::outbound::{
-    OutboundConfig, SmtpConfig, SmtpSecurity, feed_outbox, send_due, transport,
+    OutboundConfig, SmtpConfig, SmtpSecurity, feed_outbox, feed_outbox_all, send_due, transport,
 };
 use sanjeh_email::parse::{Limits, parse};
 use sanjeh_email::thread::JoinReason;
@@ -189,5 +189,33 @@ async fn failures_back_off_then_show_on_the_ticket_and_the_mail_is_kept() {
         // An admin's retry puts it back.
         assert!(store.retry_mail(q.id, t0 + 70_000).await.unwrap());
         assert_eq!(store.due_mail(t0 + 70_000, 10).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_replies_is_queued_in_one_pass() {
+    for db in fresh_databases().await {
+        let store = open(&db).await;
+        let writer = Writer::start(store.clone(), None);
+        setup(&store, &writer).await;
+        let config = OutboundConfig::default();
+        assert_eq!(feed_outbox_all(&store, &config, now()).await.unwrap(), 0);
+        let inbound = b"From: Ann <ann@example.com>\r\nTo: support@sanjeh.test\r\nSubject: Many\r\nMessage-ID: <burst@example.com>\r\n\r\nHello.\r\n";
+        let r = receive(&store, &writer, inbound, None, &no_ack(), now())
+            .await
+            .unwrap();
+        let ticket = r.ticket().unwrap().to_owned();
+        // More than two of feed_outbox's 200-event batches.
+        for i in 0..450 {
+            agent_reply(&writer, &ticket, &format!("Answer {i}")).await;
+        }
+        assert_eq!(
+            feed_outbox_all(&store, &config, now()).await.unwrap(),
+            450,
+            "{}",
+            db.name
+        );
+        assert_eq!(feed_outbox_all(&store, &config, now()).await.unwrap(), 0);
+        assert_eq!(store.ticket_mail(&ticket).await.unwrap().len(), 450);
     }
 }
