@@ -652,39 +652,6 @@ pub(crate) async fn note_on_ticket(
     }
 }
 
-/// Feeds and drains the queue every `every` until `shutdown` resolves.
-pub async fn run(
-    store: Store,
-    writer: Writer,
-    smtp: SmtpConfig,
-    config: OutboundConfig,
-    every: Duration,
-    shutdown: impl std::future::Future<Output = ()>,
-) {
-    let transport = match transport(&smtp) {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = e, "SMTP transport not usable; outbound mail is off");
-            return;
-        }
-    };
-    tokio::pin!(shutdown);
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => return,
-            _ = tick.tick() => {}
-        }
-        let now = jiff::Timestamp::now().as_millisecond();
-        if let Err(e) = feed_outbox(&store, &config, now).await {
-            tracing::error!(error = %e, "feeding the mail queue failed");
-        }
-        if let Err(e) = send_due(&store, &writer, &transport, &config, now).await {
-            tracing::error!(error = %e, "sending queued mail failed");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
