@@ -5,43 +5,10 @@
 
 mod common;
 
-use common::{PASSWORD, TestApp, csrf_of};
+use common::{TestApp, browser, csrf_of, get_html as get, signed_in};
 use reqwest::StatusCode;
 use sanjeh_store::Request;
 use std::collections::BTreeSet;
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
-    let c = browser();
-    let page = c.get(app.url("/signin")).send().await.unwrap();
-    let csrf = csrf_of(&page.text().await.unwrap());
-    let r = c
-        .post(app.url("/signin"))
-        .form(&[("login", login), ("password", PASSWORD), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    c
-}
-
-async fn get(app: &TestApp, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    let body = r.text().await.unwrap();
-    assert!(
-        !body.contains("Unknown localization key"),
-        "{path} uses a message missing from the catalogue"
-    );
-    (status, body)
-}
 
 /// A written ticket: what the test needs to count.
 #[derive(Debug, Clone)]

@@ -6,39 +6,16 @@
 
 mod common;
 
-use common::{PASSWORD, TICKET, TestApp, csrf_of, fresh_databases, link_mails, wait_for_mails};
+use common::{
+    PASSWORD, TICKET, TestApp, browser, csrf_of, fresh_databases, get_html, link_mails, location,
+    signed_in, wait_for_mails,
+};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_LANGUAGE, LOCATION};
+use reqwest::header::ACCEPT_LANGUAGE;
 use sanjeh_store::auth::Role as TokenRole;
 use sanjeh_ui::{PortalOptions, UiOptions};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get(LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-async fn get_html(app: &TestApp, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    let html = r.text().await.unwrap();
-    assert!(
-        !html.contains("Unknown localization key"),
-        "{path} uses a message missing from the catalogue: {html}"
-    );
-    (status, html)
-}
 
 /// The API as an admin: customers, tickets and reports are set up and read through it.
 struct Api {
@@ -176,20 +153,6 @@ async fn customer_signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let r = follow_link(app, &c, &mail.link).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/portal/tickets");
-    c
-}
-
-async fn agent_signed_in(app: &TestApp, login: &str) -> reqwest::Client {
-    let c = browser();
-    let (_, page) = get_html(app, &c, "/signin").await;
-    let csrf = csrf_of(&page);
-    let r = c
-        .post(app.url("/signin"))
-        .form(&[("login", login), ("password", PASSWORD), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{login}");
     c
 }
 
@@ -666,7 +629,7 @@ async fn every_portal_route_as_every_role_and_every_agent_route_as_a_customer() 
 
     // Agents, admins, managers: no portal page, no portal form.
     for login in ["A-1", "ADM", "M-1"] {
-        let staff = agent_signed_in(&app, login).await;
+        let staff = signed_in(&app, login).await;
         let home = if login == "M-1" {
             "/dashboard"
         } else {
@@ -764,7 +727,7 @@ async fn script_and_event_handlers_in_customer_text_render_inert() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let agent = agent_signed_in(&app, "A-1").await;
+    let agent = signed_in(&app, "A-1").await;
     let id = to.strip_prefix("/portal/tickets/").unwrap();
     for (who, c, path) in [
         ("customer", &alice, to.clone()),

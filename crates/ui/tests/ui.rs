@@ -3,67 +3,13 @@
 
 mod common;
 
-use common::{PASSWORD, TICKET, TestApp, csrf_of, fresh_databases};
+use common::{
+    PASSWORD, TICKET, TestApp, browser, csrf_of, fresh_databases, get_html, location, signed_in,
+    try_signin,
+};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_LANGUAGE, LOCATION};
+use reqwest::header::ACCEPT_LANGUAGE;
 use sanjeh_ui::UiOptions;
-
-/// A browser-like client: keeps cookies, does not follow redirects (so tests see them).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Posts the sign-in form; returns the response.
-async fn try_signin(
-    app: &TestApp,
-    c: &reqwest::Client,
-    login: &str,
-    password: &str,
-) -> reqwest::Response {
-    let page = c.get(app.url("/signin")).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let csrf = csrf_of(&page.text().await.unwrap());
-    c.post(app.url("/signin"))
-        .form(&[("login", login), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Signs in and returns a client holding the session.
-async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
-    let c = browser();
-    let r = try_signin(app, &c, login, PASSWORD).await;
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "{}",
-        r.text().await.unwrap()
-    );
-    c
-}
-
-async fn get_html(app: &TestApp, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    let html = r.text().await.unwrap();
-    assert!(
-        !html.contains("Unknown localization key"),
-        "{path} uses a message missing from the catalogue: {html}"
-    );
-    (status, html)
-}
-
-fn location(r: &reqwest::Response) -> &str {
-    r.headers()
-        .get(LOCATION)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or("")
-}
 
 /// Fluent isolates placeables with FSI/PDI; tests compare the text without them.
 fn plain(s: &str) -> String {

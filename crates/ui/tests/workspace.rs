@@ -6,44 +6,13 @@
 
 mod common;
 
-use common::{PASSWORD, TICKET, TestApp, csrf_of, fresh_databases};
+use common::{
+    TICKET, TestApp, browser, csrf_of, fresh_databases, get_html as get, location, signed_in,
+};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::CONTENT_TYPE;
 use sanjeh_store::{Incoming, Request};
 use sanjeh_ui::UiOptions;
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
-    let c = browser();
-    let page = c.get(app.url("/signin")).send().await.unwrap();
-    let csrf = csrf_of(&page.text().await.unwrap());
-    let r = c
-        .post(app.url("/signin"))
-        .form(&[("login", login), ("password", PASSWORD), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    c
-}
-
-async fn get(app: &TestApp, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    let html = r.text().await.unwrap();
-    assert!(
-        !html.contains("Unknown localization key"),
-        "{path} uses a message missing from the catalogue"
-    );
-    (status, html)
-}
 
 /// The session's CSRF token (from the ticket list, or the preferences page for a manager).
 async fn token(app: &TestApp, c: &reqwest::Client) -> String {
@@ -57,13 +26,6 @@ async fn post(
     form: &[(&str, &str)],
 ) -> reqwest::Response {
     c.post(app.url(path)).form(form).send().await.unwrap()
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get(LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
 }
 
 /// The page's text as a reader sees it: Fluent's isolation marks removed, entities decoded.

@@ -195,3 +195,67 @@ pub async fn wait_for_mails(app: &TestApp, n: usize) -> Vec<LinkMail> {
         link_mails(app).await
     );
 }
+
+/// A client that keeps cookies and does not follow redirects, like a browser whose answers
+/// the test reads one by one.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Posts the sign-in form; returns the response.
+pub async fn try_signin(
+    app: &TestApp,
+    c: &reqwest::Client,
+    login: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = c.get(app.url("/signin")).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let csrf = csrf_of(&page.text().await.unwrap());
+    c.post(app.url("/signin"))
+        .form(&[("login", login), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in with the test password and returns a client holding the session.
+pub async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
+    let c = browser();
+    let r = try_signin(app, &c, login, PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "{login}: {}",
+        r.text().await.unwrap()
+    );
+    c
+}
+
+/// A page's status and HTML; fails on a message missing from the catalogues.
+pub async fn get_html(
+    app: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+) -> (reqwest::StatusCode, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    let status = r.status();
+    let html = r.text().await.unwrap();
+    assert!(
+        !html.contains("Unknown localization key"),
+        "{path} uses a message missing from the catalogue: {html}"
+    );
+    (status, html)
+}
+
+/// A redirect's `Location`, or "".
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get(reqwest::header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
