@@ -389,46 +389,34 @@ pub(crate) async fn ticket_page(
     let qs = q.query_string();
     let page = Page::signed_in(ui, user, "ticket-title", href.clone());
     let customer_id = t.customer.as_ref().map(|c| c.as_str());
+    // One conversation row; `merged_from` names the ticket merged into this one it came from.
+    let row_of = |m: sanjeh_store::read::MessageView, merged_from: Option<String>| {
+        (
+            m.id,
+            MessageRow {
+                author: message_author(&page, &m, &names, customer_id, &customer),
+                internal: !m.public,
+                channel: m
+                    .channel
+                    .as_deref()
+                    .map(|c| page.vocab("channel", c))
+                    .unwrap_or_default(),
+                at: page.lang.datetime(m.at, &page.tz),
+                body: m.body,
+                merged_from,
+            },
+        )
+    };
     let mut messages: Vec<(i64, MessageRow)> = store
         .messages(t.id.as_str(), true)
         .await?
         .into_iter()
-        .map(|m| {
-            (
-                m.id,
-                MessageRow {
-                    author: message_author(&page, &m, &names, customer_id, &customer),
-                    internal: !m.public,
-                    channel: m
-                        .channel
-                        .as_deref()
-                        .map(|c| page.vocab("channel", c))
-                        .unwrap_or_default(),
-                    at: page.lang.datetime(m.at, &page.tz),
-                    body: m.body,
-                    merged_from: None,
-                },
-            )
-        })
+        .map(|m| row_of(m, None))
         .collect();
     // Tickets merged into this one keep their messages; they show here in time order.
     for source in store.merged_into(t.id.as_str()).await? {
         for m in store.messages(&source, true).await? {
-            messages.push((
-                m.id,
-                MessageRow {
-                    author: message_author(&page, &m, &names, customer_id, &customer),
-                    internal: !m.public,
-                    channel: m
-                        .channel
-                        .as_deref()
-                        .map(|c| page.vocab("channel", c))
-                        .unwrap_or_default(),
-                    at: page.lang.datetime(m.at, &page.tz),
-                    body: m.body,
-                    merged_from: Some(source.clone()),
-                },
-            ));
+            messages.push(row_of(m, Some(source.clone())));
         }
     }
     messages.sort_by_key(|(seq, _)| *seq);
