@@ -36,6 +36,56 @@ pub struct Settings {
     /// A private certificate authority (PEM) that HTTPS webhook servers may also be signed by.
     #[serde(default)]
     pub webhook_ca_file: Option<PathBuf>,
+    /// The customer portal's limits (`[portal]` in the config file; see docs/ui.md).
+    #[serde(default)]
+    pub portal: PortalSettings,
+}
+
+/// The customer portal's settings a team may change (`[portal]` in the config file).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalSettings {
+    /// How long a mailed sign-in link may be used, in minutes.
+    pub link_minutes: u64,
+    /// The contact form makes a customer for an address it does not know.
+    pub create_customers: bool,
+    /// Link requests per address and per client address, and contact-form tickets per client
+    /// address, within `rate_window_minutes`.
+    pub links_per_address: i64,
+    pub links_per_client: i64,
+    pub contacts_per_client: i64,
+    pub rate_window_minutes: u64,
+}
+
+impl Default for PortalSettings {
+    fn default() -> Self {
+        let d = sanjeh_ui::PortalOptions::default();
+        PortalSettings {
+            link_minutes: d.link_ttl.as_secs() / 60,
+            create_customers: d.create_customers,
+            links_per_address: d.links_per_address,
+            links_per_client: d.links_per_client,
+            contacts_per_client: d.contacts_per_client,
+            rate_window_minutes: d.rate_window.as_secs() / 60,
+        }
+    }
+}
+
+impl PortalSettings {
+    /// The portal's options with these settings, links pointing at `public_url`.
+    pub fn options(&self, public_url: String) -> sanjeh_ui::PortalOptions {
+        let minutes = |m: u64| std::time::Duration::from_secs(m.max(1) * 60);
+        sanjeh_ui::PortalOptions {
+            public_url,
+            link_ttl: minutes(self.link_minutes),
+            create_customers: self.create_customers,
+            links_per_address: self.links_per_address.max(1),
+            links_per_client: self.links_per_client.max(1),
+            contacts_per_client: self.contacts_per_client.max(1),
+            rate_window: minutes(self.rate_window_minutes),
+            ..sanjeh_ui::PortalOptions::default()
+        }
+    }
 }
 
 fn fifteen() -> u64 {
@@ -56,6 +106,7 @@ impl Default for Settings {
             mail_reload_secs: fifteen(),
             public_url: None,
             webhook_ca_file: None,
+            portal: PortalSettings::default(),
         }
     }
 }
@@ -222,6 +273,29 @@ mod tests {
             );
             let s = settings(&["sanjeh", "serve", "--smtp-listen", "127.0.0.1:2527"]);
             assert_eq!(s.smtp_listen.as_deref(), Some("127.0.0.1:2527"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn portal_limits_come_from_the_config_file() {
+        figment::Jail::expect_with(|jail| {
+            let s = settings(&["sanjeh", "serve"]);
+            assert_eq!(s.portal, PortalSettings::default());
+            assert_eq!(s.portal.link_minutes, 15);
+            jail.create_file(
+                "sanjeh.toml",
+                "[portal]\nlink_minutes = 30\ncreate_customers = false\nlinks_per_address = 5",
+            )?;
+            let s = settings(&["sanjeh", "serve"]);
+            let o = s.portal.options("https://help.example.com".into());
+            assert_eq!(o.link_ttl, std::time::Duration::from_secs(30 * 60));
+            assert!(!o.create_customers);
+            assert_eq!(o.links_per_address, 5);
+            assert_eq!(o.links_per_client, 10, "the others keep their defaults");
+            jail.create_file("sanjeh.toml", "[portal]\nlink_minuts = 30")?;
+            let e = Settings::load(&Cli::parse_from(["sanjeh", "serve"])).unwrap_err();
+            assert!(e.to_string().contains("link_minuts"), "{e}");
             Ok(())
         });
     }

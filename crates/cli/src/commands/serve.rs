@@ -101,10 +101,7 @@ pub async fn serve(store: Store, settings: &Settings) -> CliResult {
     let ui_options = sanjeh_ui::UiOptions {
         // Served to people over HTTPS (by a proxy in front): the session cookie is `Secure`.
         secure_cookies: public_url.starts_with("https://"),
-        portal: sanjeh_ui::PortalOptions {
-            public_url,
-            ..sanjeh_ui::PortalOptions::default()
-        },
+        portal: settings.portal.options(public_url),
         ..sanjeh_ui::UiOptions::default()
     };
     let served = sanjeh_ui::serve(listener, state, ui_options, {
