@@ -96,23 +96,6 @@ impl Store {
         Ok(row.map(|(customer, next)| UsedLink { customer, next }))
     }
 
-    /// Counts one attempt of `key` in `bucket` and prunes hits older than `keep_since_ms`.
-    #[tracing::instrument(skip_all, fields(bucket))]
-    pub async fn rate_hit(
-        &self,
-        bucket: &str,
-        key: &str,
-        now_ms: i64,
-        keep_since_ms: i64,
-    ) -> Result<(), StoreError> {
-        on_write!(self, p => sqlx::query("DELETE FROM web_rate_hits WHERE bucket = $1 AND at < $2")
-            .bind(bucket).bind(keep_since_ms).execute(p).await.map(|_| ()))?;
-        on_write!(self, p => sqlx::query(
-            "INSERT INTO web_rate_hits (bucket, key, at) VALUES ($1, $2, $3)")
-            .bind(bucket).bind(key).bind(now_ms).execute(p).await.map(|_| ()))?;
-        Ok(())
-    }
-
     /// Takes one of `limit` attempts of `key` in `bucket` since `since_ms`: counts it and
     /// answers true, or answers false when the window is full. Counting and recording are one
     /// write transaction, so requests racing each other cannot all slip under the limit.
@@ -140,19 +123,6 @@ impl Store {
             .bind(bucket).bind(key).bind(now_ms).execute(&mut **t).await.map(|_| ()))?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Attempts of `key` in `bucket` at or after `since_ms`.
-    #[tracing::instrument(skip_all, fields(bucket))]
-    pub async fn rate_hits(
-        &self,
-        bucket: &str,
-        key: &str,
-        since_ms: i64,
-    ) -> Result<i64, StoreError> {
-        Ok(on_read!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM web_rate_hits WHERE bucket = $1 AND key = $2 AND at >= $3")
-            .bind(bucket).bind(key).bind(since_ms).fetch_one(p).await)?)
     }
 
     /// Queues a mail that answers no ticket message (ticket `''`: a failure notes nothing on

@@ -5,7 +5,7 @@
 //! never leaves through export. A session cookie carries a random 256-bit secret; only its
 //! SHA-256 is stored, so a copy of the database lets no one sign in.
 
-use crate::backend::{Store, on_read, on_write};
+use crate::backend::{Store, on_read, on_tx, on_write};
 use crate::error::StoreError;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -171,27 +171,62 @@ impl Store {
         .map_err(|_| StoreError::Closed)?
     }
 
-    /// Records a failed sign-in for `login` and prunes failures older than `keep_since_ms`.
+    /// Reserves one sign-in attempt of `login` from client address `client` (counted in
+    /// `client_bucket` of `web_rate_hits`): false when `login` already has `max_login` failures
+    /// or the client `max_client` since `since_ms`. The attempt counts as a failure of both
+    /// until [`Store::signin_succeeded`] takes it back. Counting and reserving are one write
+    /// transaction, so parallel guesses cannot all pass the check before one is recorded.
+    #[allow(clippy::too_many_arguments)]
     #[tracing::instrument(skip_all)]
-    pub async fn record_signin_failure(
+    pub async fn take_signin_attempt(
         &self,
         login: &str,
+        client_bucket: &str,
+        client: &str,
+        max_login: i64,
+        max_client: i64,
         now_ms: i64,
-        keep_since_ms: i64,
-    ) -> Result<(), StoreError> {
-        on_write!(self, p => sqlx::query("DELETE FROM web_signin_failures WHERE at < $1")
-            .bind(keep_since_ms).execute(p).await.map(|_| ()))?;
-        on_write!(self, p => sqlx::query("INSERT INTO web_signin_failures (login, at) VALUES ($1, $2)")
-            .bind(login).bind(now_ms).execute(p).await.map(|_| ()))?;
-        Ok(())
+        since_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (by_login, by_client): (i64, i64) = on_tx!(&mut tx, t => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM web_signin_failures WHERE login = $1 AND at >= $2), \
+                    (SELECT COUNT(*) FROM web_rate_hits WHERE bucket = $3 AND key = $4 AND at >= $2)")
+            .bind(login).bind(since_ms).bind(client_bucket).bind(client).fetch_one(&mut **t).await)?;
+        if by_login >= max_login || by_client >= max_client {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        on_tx!(&mut tx, t => async {
+            sqlx::query("DELETE FROM web_signin_failures WHERE at < $1")
+                .bind(since_ms).execute(&mut **t).await?;
+            sqlx::query("DELETE FROM web_rate_hits WHERE bucket = $1 AND at < $2")
+                .bind(client_bucket).bind(since_ms).execute(&mut **t).await?;
+            sqlx::query("INSERT INTO web_signin_failures (login, at) VALUES ($1, $2)")
+                .bind(login).bind(now_ms).execute(&mut **t).await?;
+            sqlx::query("INSERT INTO web_rate_hits (bucket, key, at) VALUES ($1, $2, $3)")
+                .bind(client_bucket).bind(client).bind(now_ms).execute(&mut **t).await?;
+            Ok::<(), sqlx::Error>(())
+        }.await)?;
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Failed sign-ins for `login` at or after `since_ms`.
+    /// Takes back the attempt [`Store::take_signin_attempt`] reserved at `at_ms`, which
+    /// succeeded, and forgets the failures of `login`.
     #[tracing::instrument(skip_all)]
-    pub async fn signin_failures(&self, login: &str, since_ms: i64) -> Result<i64, StoreError> {
-        Ok(on_read!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM web_signin_failures WHERE login = $1 AND at >= $2")
-            .bind(login).bind(since_ms).fetch_one(p).await)?)
+    pub async fn signin_succeeded(
+        &self,
+        login: &str,
+        client_bucket: &str,
+        client: &str,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.clear_signin_failures(login).await?;
+        on_write!(self, p => sqlx::query(
+            "DELETE FROM web_rate_hits WHERE bucket = $1 AND key = $2 AND at = $3")
+            .bind(client_bucket).bind(client).bind(at_ms).execute(p).await.map(|_| ()))?;
+        Ok(())
     }
 
     /// Forgets the failed sign-ins of `login` (after a successful one).

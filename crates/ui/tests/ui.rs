@@ -92,6 +92,49 @@ async fn sign_in_is_rate_limited_per_login_on(app: TestApp) {
 }
 
 #[tokio::test]
+async fn parallel_guesses_get_no_more_tries_than_the_limit() {
+    for db in fresh_databases().await {
+        let options = UiOptions {
+            max_failures: 3,
+            ..UiOptions::default()
+        };
+        let app = TestApp::spawn_on(db, options).await;
+        // Twelve guesses at once, each from its own browser (cookie and CSRF token).
+        let mut guesses = Vec::new();
+        for _ in 0..12 {
+            let c = browser();
+            let page = c.get(app.url("/signin")).send().await.unwrap();
+            let csrf = csrf_of(&page.text().await.unwrap());
+            let url = app.url("/signin");
+            guesses.push(tokio::spawn(async move {
+                c.post(url)
+                    .form(&[("login", "A-2"), ("password", "guess"), ("csrf", &csrf)])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }));
+        }
+        let mut checked = 0;
+        for g in guesses {
+            let status = g.await.unwrap();
+            assert!(
+                status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS,
+                "{status}"
+            );
+            checked += usize::from(status == StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(checked, 3, "[{}] passwords checked", app.backend);
+        // A success gives its attempt back: the right password still works for another login.
+        let c = browser();
+        assert_eq!(
+            try_signin(&app, &c, "A-1", PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+}
+
+#[tokio::test]
 async fn forms_without_the_right_csrf_token_are_refused() {
     for db in fresh_databases().await {
         forms_without_the_right_csrf_token_are_refused_on(

@@ -131,12 +131,20 @@ async fn signin(
     let store = ui.app.store();
     let now = now_ms();
     let window = ui.options.failure_window.as_millis() as i64;
-    if store.signin_failures(&login, now - window).await? >= ui.options.max_failures
-        || store
-            .rate_hits(FAILURES_PER_CLIENT, &client.0, now - window)
-            .await?
-            >= ui.options.max_failures_per_address
-    {
+    // The attempt is reserved as a failure before the password is checked (and taken back
+    // when it succeeds): parallel guesses cannot all pass the limit before one is recorded.
+    let reserved = store
+        .take_signin_attempt(
+            &login,
+            FAILURES_PER_CLIENT,
+            &client.0,
+            ui.options.max_failures,
+            ui.options.max_failures_per_address,
+            now,
+            now - window,
+        )
+        .await?;
+    if !reserved {
         tracing::warn!("sign-in refused: too many failures");
         return Ok(signin_form(
             &ui,
@@ -154,12 +162,6 @@ async fn signin(
     let hashed_for = profile.as_ref().map_or("", |p| p.id.as_str());
     let valid = store.verify_signin(hashed_for, &form.password).await? && profile.is_some();
     let Some(profile) = profile.filter(|_| valid) else {
-        store
-            .record_signin_failure(&login, now, now - window)
-            .await?;
-        store
-            .rate_hit(FAILURES_PER_CLIENT, &client.0, now, now - window)
-            .await?;
         tracing::info!("sign-in failed");
         return Ok(signin_form(
             &ui,
@@ -169,7 +171,9 @@ async fn signin(
             Some("signin-failed"),
         ));
     };
-    store.clear_signin_failures(&login).await?;
+    store
+        .signin_succeeded(&login, FAILURES_PER_CLIENT, &client.0, now)
+        .await?;
     let ttl = ui.options.session_ttl.as_millis() as i64;
     let (secret, _) = store.create_web_session(&profile.id, now, ttl).await?;
     let lang = store
