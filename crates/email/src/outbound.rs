@@ -326,13 +326,24 @@ pub async fn feed_outbox_all(
 ) -> Result<usize, OutboundError> {
     let mut queued = 0;
     for _ in 0..FEED_BATCHES_PER_PASS {
-        let before = store.mail_cursor(OUTBOX_CURSOR).await?;
-        queued += feed_outbox(store, config, now_ms).await?;
-        if before.is_none() || store.mail_cursor(OUTBOX_CURSOR).await? == before {
+        let batch = feed_batch(store, config, now_ms).await?;
+        queued += batch.queued;
+        if !batch.full {
             break;
         }
     }
     Ok(queued)
+}
+
+/// Events of the log one [`feed_outbox`] reads at most.
+const FEED_BATCH: i64 = 200;
+
+/// What one batch of [`feed_outbox`] did.
+struct FeedBatch {
+    /// Mails queued.
+    queued: usize,
+    /// It read a whole [`FEED_BATCH`] of events: more may follow.
+    full: bool,
 }
 
 /// Queues what is due to customers: acknowledgements asked for by inbound mail, then the
@@ -344,13 +355,26 @@ pub async fn feed_outbox(
     config: &OutboundConfig,
     now_ms: i64,
 ) -> Result<usize, OutboundError> {
+    Ok(feed_batch(store, config, now_ms).await?.queued)
+}
+
+/// One batch of [`feed_outbox`]: at most [`FEED_BATCH`] events after the cursor.
+async fn feed_batch(
+    store: &Store,
+    config: &OutboundConfig,
+    now_ms: i64,
+) -> Result<FeedBatch, OutboundError> {
     let Some(cursor) = store.mail_cursor(OUTBOX_CURSOR).await? else {
         let last = store.last_seq().await?;
         store.enqueue_mail(OUTBOX_CURSOR, last, &[], now_ms).await?;
-        return Ok(0);
+        return Ok(FeedBatch {
+            queued: 0,
+            full: false,
+        });
     };
     let mut items = acks(store, config, now_ms).await?;
-    let events = store.message_events_after(cursor, 200).await?;
+    let events = store.message_events_after(cursor, FEED_BATCH).await?;
+    let full = events.len() as i64 == FEED_BATCH;
     let upto = events.last().map_or(cursor, |e| e.seq);
     for logged in &events {
         let Ok(event) = Event::parse_line(&logged.line) else {
@@ -403,12 +427,18 @@ pub async fn feed_outbox(
         items.extend(item);
     }
     if items.is_empty() && upto == cursor {
-        return Ok(0);
+        return Ok(FeedBatch {
+            queued: 0,
+            full: false,
+        });
     }
     store
         .enqueue_mail(OUTBOX_CURSOR, upto, &items, now_ms)
         .await?;
-    Ok(items.len())
+    Ok(FeedBatch {
+        queued: items.len(),
+        full,
+    })
 }
 
 /// The files stored with the reply at `seq` (in the writer's transaction that wrote it), and
