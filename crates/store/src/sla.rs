@@ -496,16 +496,11 @@ impl Store {
         ticket: &Id,
         now: Millis,
     ) -> Result<Vec<MetricStatus>, StoreError> {
-        let state: Option<String> = on_read!(self, p => sqlx::query_scalar(
-            "SELECT state FROM sla_trackers WHERE ticket = $1")
-            .bind(ticket.as_str()).fetch_optional(p).await)?;
-        let Some(state) = state else {
-            return Ok(Vec::new());
-        };
-        let sla: TicketSla = serde_json::from_str(&state)
-            .map_err(|e| StoreError::corrupt(format!("sla_trackers {ticket}: {e}")))?;
-        let config = self.sla_config().await?;
-        Ok(sla.statuses(now.max(sla.last_at()), config.clocks()))
+        Ok(self
+            .sla_statuses_of(&[ticket.as_str()], now)
+            .await?
+            .remove(ticket.as_str())
+            .unwrap_or_default())
     }
 
     /// [`Store::sla_statuses`] of several tickets at once (a list page's badges): one read of
