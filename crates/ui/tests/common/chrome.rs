@@ -66,22 +66,44 @@ pub async fn start_chromedriver(binary: &Path) -> (Driver, String) {
     panic!("chromedriver did not start on port {port}");
 }
 
-/// Waits (up to 10 s) until the element at `css` reads `expected`: a click that submits a
-/// form returns before the next page has loaded.
+/// Waits (up to 10 s) until the element at `css` exists and its text is `expected`.
 pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) -> WebDriverResult<()> {
+    wait_for_text_where(driver, css, &format!("= {expected:?}"), |t| t == expected).await
+}
+
+/// Waits (up to 10 s) until the element at `css` exists and its text contains `needle`.
+pub async fn wait_for_text_containing(
+    driver: &WebDriver,
+    css: &str,
+    needle: &str,
+) -> WebDriverResult<()> {
+    wait_for_text_where(driver, css, &format!("containing {needle:?}"), |t| {
+        t.contains(needle)
+    })
+    .await
+}
+
+/// Waits (up to 10 s) until the element at `css` exists and `holds` for its text; panics
+/// naming `wanted` and the last text read.
+async fn wait_for_text_where(
+    driver: &WebDriver,
+    css: &str,
+    wanted: &str,
+    holds: impl Fn(&str) -> bool,
+) -> WebDriverResult<()> {
     let mut last = String::new();
     for _ in 0..100 {
         if let Ok(e) = driver.find(By::Css(css)).await
             && let Ok(text) = e.text().await
         {
-            if text == expected {
+            if holds(&text) {
                 return Ok(());
             }
             last = text;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{css} reads {last:?}, not {expected:?}");
+    panic!("{css} reads {last:?}, not {wanted}");
 }
 
 /// Where screenshots go: `$SANJEH_UI_SCREENSHOTS` when set, else `screenshots/` in the
@@ -105,27 +127,6 @@ pub async fn screenshot(driver: &WebDriver, name: &str) -> WebDriverResult<()> {
     driver.screenshot(&dir.join(name)).await?;
     eprintln!("screenshot: {}", dir.join(name).display());
     Ok(())
-}
-
-/// Waits (up to 10 s) until the element at `css` exists and its text contains `needle`.
-pub async fn wait_for_text_containing(
-    driver: &WebDriver,
-    css: &str,
-    needle: &str,
-) -> WebDriverResult<()> {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(e) = driver.find(By::Css(css)).await
-            && let Ok(text) = e.text().await
-        {
-            if text.contains(needle) {
-                return Ok(());
-            }
-            last = text;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{css} reads {last:?}, without {needle:?}");
 }
 
 /// Without the browser: a notice, or a failure when `SANJEH_REQUIRE_BROWSER=1` (CI sets it).
