@@ -9,6 +9,7 @@
 //! it is queued. Derived items are append-only and are not deduplicated, so each must be added
 //! once.
 
+use crate::history::History;
 use crate::names::Names;
 use crate::table::activity::{AgentTimeline, LearningIndex, ReplyTable, SolveTable};
 use crate::table::events::{
@@ -34,6 +35,8 @@ pub struct Dataset {
     pub(crate) timelines: Vec<AgentTimeline>,
     /// Reopen instants of reopened tickets, sorted (rare, so kept aside).
     pub(crate) reopen_times: HashMap<u32, Vec<i64>>,
+    /// The unsolved intervals of reopened tickets, kept current from the three above.
+    pub(crate) history: History,
     /// Time in new, open and on hold, for business handle and wait time.
     pub(crate) spans: StatusSpans,
     pub(crate) events: EventTables,
@@ -90,6 +93,14 @@ impl Dataset {
             self.opt_agent(a);
         }
         self.tickets.upsert(row, t, &mut self.names);
+        self.refresh_history(row);
+    }
+
+    /// Brings the unsolved intervals of ticket `row` up to date (after its state, a solve or
+    /// a reopen changed).
+    fn refresh_history(&mut self, row: u32) {
+        self.history
+            .refresh(&self.tickets, &self.solves, &self.reopen_times, row);
     }
 
     /// Appends one reply interval (an agent reply that answered a waiting customer).
@@ -105,10 +116,9 @@ impl Dataset {
         let ticket = self.ticket_row(&s.ticket);
         let agent = self.opt_agent(s.agent.as_ref());
         let tag_set = self.names.tag_set(&s.tags);
-        let idx = u32::try_from(self.solves.len()).expect("more than 4 billion solves");
+        self.tickets.note(ticket, s.at);
         let st = &mut self.solves;
-        st.at.push(s.at);
-        st.ticket.push(ticket);
+        let idx = st.push(ticket, s.at);
         st.agent.push(agent);
         st.tag_set.push(tag_set);
         st.new_topics.push(0);
@@ -118,6 +128,7 @@ impl Dataset {
         if agent != 0 {
             self.timelines[agent as usize].add_solve(s.at);
         }
+        self.refresh_history(ticket);
     }
 
     /// Appends one reopen (a ticket going from solved back to an unsolved status) at `at` ms.
@@ -127,9 +138,11 @@ impl Dataset {
     /// `reopened`. Without it, a reopen is taken to follow its solve at once (see docs).
     pub fn add_reopen(&mut self, ticket: &Id, at: i64) {
         let row = self.ticket_row(ticket);
+        self.tickets.note(row, at);
         let list = self.reopen_times.entry(row).or_default();
         let i = list.partition_point(|&x| x <= at);
         list.insert(i, at);
+        self.refresh_history(row);
     }
 
     /// Appends one stretch of time a ticket spent in new, open or on hold (what applying an
@@ -202,6 +215,7 @@ impl Dataset {
                     .as_ref()
                     .map_or(0, |c| self.names.customers.intern(c.as_str()));
                 let c = &mut self.events.calls;
+                c.zones.note(row, at);
                 c.queued[row] = at;
                 c.queue[row] = queue;
                 c.customer[row] = customer;
@@ -210,16 +224,20 @@ impl Dataset {
                 let row = self.call_row(call);
                 let agent = self.opt_agent(agent.as_ref());
                 let c = &mut self.events.calls;
+                c.zones.note(row, at);
                 c.answered[row] = at;
                 c.agent[row] = agent;
             }
             EventBody::CallAbandoned { call } => {
                 let row = self.call_row(call);
-                self.events.calls.abandoned[row] = at;
+                let c = &mut self.events.calls;
+                c.zones.note(row, at);
+                c.abandoned[row] = at;
             }
             EventBody::CallEnded { call, wrapup_s, .. } => {
                 let row = self.call_row(call);
                 let c = &mut self.events.calls;
+                c.zones.note(row, at);
                 c.ended[row] = at;
                 c.wrapup_s[row] =
                     wrapup_s.map_or(0, |s| u32::try_from(s.max(0)).unwrap_or(u32::MAX));
@@ -323,12 +341,9 @@ impl Dataset {
         r.wait.shrink_to_fit();
         r.ticket.shrink_to_fit();
         r.agent.shrink_to_fit();
-        let s = &mut self.solves;
-        s.at.shrink_to_fit();
-        s.ticket.shrink_to_fit();
-        s.agent.shrink_to_fit();
-        s.tag_set.shrink_to_fit();
-        s.new_topics.shrink_to_fit();
+        r.zones.shrink_to_fit();
+        self.solves.shrink_to_fit();
+        self.history.shrink_to_fit();
         for t in &mut self.timelines {
             t.sessions.shrink_to_fit();
             t.solves.shrink_to_fit();
@@ -363,7 +378,10 @@ impl Dataset {
         let e = &self.events;
         let c = &e.calls;
         vec![
-            ("ticket rows", v(&t.rows) + m(&t.merged_at)),
+            (
+                "ticket rows",
+                v(&t.rows) + m(&t.merged_at) + t.zones_heap_bytes(),
+            ),
             ("ticket contacts", t.contacts.heap_bytes()),
             ("ticket ids", n.tickets.heap_bytes()),
             (
@@ -380,16 +398,11 @@ impl Dataset {
                 v(&self.replies.at)
                     + self.replies.wait.heap_bytes()
                     + v(&self.replies.ticket)
-                    + v(&self.replies.agent),
+                    + v(&self.replies.agent)
+                    + self.replies.zones.heap_bytes(),
             ),
-            (
-                "solves",
-                v(&self.solves.at)
-                    + v(&self.solves.ticket)
-                    + v(&self.solves.agent)
-                    + v(&self.solves.tag_set)
-                    + v(&self.solves.new_topics),
-            ),
+            ("solves", self.solves.heap_bytes()),
+            ("reopened tickets' history", self.history.heap_bytes()),
             (
                 "agent timelines",
                 self.timelines
@@ -398,10 +411,13 @@ impl Dataset {
                     .sum::<usize>()
                     + v(&self.timelines),
             ),
-            ("survey answers", v(&e.surveys.at) * 3),
+            (
+                "survey answers",
+                v(&e.surveys.at) * 3 + e.surveys.zones.heap_bytes(),
+            ),
             (
                 "calls",
-                v(&c.queued) * 4 + v(&c.agent) * 4 + n.calls.heap_bytes(),
+                v(&c.queued) * 4 + v(&c.agent) * 4 + n.calls.heap_bytes() + c.zones.heap_bytes(),
             ),
             ("article views", v(&e.views)),
             ("lifecycle", v(&e.lifecycle)),

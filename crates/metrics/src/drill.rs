@@ -10,7 +10,6 @@
 //! dimensions does (the ticket's current channel and group; the agent the KPI credits).
 
 use crate::dataset::Dataset;
-use crate::history::History;
 use crate::period::Period;
 use crate::request::ReportRequest;
 use crate::table::sla::SlaTable;
@@ -133,10 +132,9 @@ pub fn tickets_behind(
         to: req.to.as_millisecond().max(req.from.as_millisecond()),
     };
     let now = req.now.as_millisecond();
-    let history = matches!(kpi, DrillKpi::Backlog | DrillKpi::Overdue).then(|| History::build(ds));
     let t = &ds.tickets;
     let mut out = Vec::new();
-    for row in 1..t.len() as u32 {
+    for row in t.rows_for(1..t.len() as u32, p) {
         let tk = t.get(row);
         if !tk.is_present() || tk.created >= p.to {
             continue;
@@ -184,8 +182,7 @@ pub fn tickets_behind(
                 }
             }
             DrillKpi::Backlog | DrillKpi::Overdue => {
-                let h = history.as_ref().expect("built for the backlog");
-                let unsolved = h.unsolved_at(ds, row, p.to).is_some();
+                let unsolved = ds.history.unsolved_at(ds, row, p.to).is_some();
                 let counted = unsolved
                     && (kpi == DrillKpi::Backlog || {
                         let overdue = ds.sla.overdue.get(&row).map_or(&[][..], Vec::as_slice);

@@ -7,7 +7,6 @@
 //! run on the available cores (two on the reference machine) without any shared state.
 
 use crate::dataset::Dataset;
-use crate::history::History;
 use crate::kpi::{self, Family};
 use crate::output::Kpis;
 use crate::period::{BusinessClocks, DurationClock, Period};
@@ -24,7 +23,6 @@ pub struct Ctx<'a, C> {
     pub req: &'a ReportRequest,
     pub period: Period,
     pub clock: &'a C,
-    pub history: &'a History,
     pub now: i64,
     /// Whether this is the report's own period (not the previous one): some costly,
     /// point-in-time KPIs (customer health) are only computed for it.
@@ -57,6 +55,9 @@ pub struct Computed {
     pub previous: Option<Kpis>,
 }
 
+/// From this many ticket rows read, the period's ticket family runs alone (see [`compute`]).
+const ALONE_ROWS: usize = 2_000_000;
+
 pub fn millis(ts: Timestamp) -> i64 {
     ts.as_millisecond()
 }
@@ -78,7 +79,6 @@ pub fn compute<C: DurationClock>(
         .iter()
         .map(|g| Keyer::new(g, period, &req.tz, req.week_start, card))
         .collect();
-    let history = History::build(ds);
     let now = millis(req.now);
     let business = business_clocks(ds, req);
     let main = Ctx {
@@ -86,7 +86,6 @@ pub fn compute<C: DurationClock>(
         req,
         period,
         clock,
-        history: &history,
         now,
         main: true,
         business: business.as_ref(),
@@ -119,11 +118,14 @@ pub fn compute<C: DurationClock>(
         let out = family.run(ctx, scopes);
         *results[i].lock().expect("no panics while holding") = Some(out);
     };
-    // The tickets of the period first, alone: that family splits itself over the cores, and
-    // its samples are gone before the other families' are made (a lower peak of memory).
+    // A long period's tickets first, alone: that family splits itself over the cores, and its
+    // samples are gone before the other families' are made (a lower peak of memory). A short
+    // period's are few, and its families all run at once (the cores stay busy while each
+    // family summarises its percentiles).
     let first = tasks
         .iter()
-        .position(|t| t.0 == Family::Tickets && t.1.main);
+        .position(|t| t.0 == Family::Tickets && t.1.main)
+        .filter(|_| ds.tickets.rows_read(period) > ALONE_ROWS);
     if let Some(i) = first {
         run(i);
     }
@@ -189,10 +191,8 @@ pub fn compute<C: DurationClock>(
     // A row has every KPI of every family that supports its grouping, zero when the family had
     // nothing in that row: the empty values come from running each family on no data.
     let nothing = Dataset::new();
-    let empty_history = History::default();
     let empty_ctx = Ctx {
         ds: &nothing,
-        history: &empty_history,
         main: false,
         ..main
     };
@@ -276,16 +276,13 @@ pub fn family_timings<C: DurationClock>(
         .iter()
         .map(|g| Keyer::new(g, period, &req.tz, req.week_start, card))
         .collect();
-    let t = std::time::Instant::now();
-    let history = History::build(ds);
-    let mut out = vec![("history".to_owned(), t.elapsed().as_secs_f64() * 1000.0)];
+    let mut out = Vec::new();
     let business = business_clocks(ds, req);
     let ctx = Ctx {
         ds,
         req,
         period,
         clock,
-        history: &history,
         now: millis(req.now),
         main: true,
         business: business.as_ref(),

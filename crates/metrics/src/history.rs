@@ -13,6 +13,9 @@
 //! counted apart as `inferred`.
 
 use crate::dataset::Dataset;
+use crate::table::activity::SolveTable;
+use crate::table::tickets::TicketTable;
+use hashbrown::HashMap;
 
 /// Open-ended intervals close here.
 pub const FOREVER: i64 = i64::MAX;
@@ -26,62 +29,54 @@ pub struct Interval {
     pub inferred: bool,
 }
 
-/// The unsolved intervals of reopened tickets, computed once per report.
+/// The unsolved intervals of reopened tickets, kept current by the dataset as tickets, solves
+/// and reopens arrive (in any order), so a report reads them instead of rebuilding them.
 #[derive(Default)]
 pub struct History {
-    intervals: Vec<Interval>,
-    /// `intervals[offsets[row]..offsets[row + 1]]` are the row's (a dense index: reports read
-    /// rows in order, and a hash lookup per reopened ticket costs a cache miss each).
-    offsets: Vec<u32>,
+    reopened: HashMap<u32, Vec<Interval>>,
 }
 
 impl History {
-    pub fn build(ds: &Dataset) -> History {
-        let t = &ds.tickets;
-        let mut h = History::default();
-        if t.reopened_count == 0 {
-            return h;
+    /// Recomputes the intervals of ticket `row` from its current row, its solves and its
+    /// reopens (call after any of them changed); a ticket never reopened needs none kept.
+    pub fn refresh(
+        &mut self,
+        t: &TicketTable,
+        solves: &SolveTable,
+        reopen_times: &HashMap<u32, Vec<i64>>,
+        row: u32,
+    ) {
+        let tk = t.get(row);
+        if !(tk.is_present() && tk.reopens > 0) {
+            self.reopened.remove(&row);
+            return;
         }
-        let rows = t.len();
-        let reopened = |row: u32| {
-            let tk = t.get(row);
-            tk.is_present() && tk.reopens > 0
-        };
-        let mut solves: Vec<(u32, i64)> = ds
-            .solves
-            .ticket
-            .iter()
-            .zip(&ds.solves.at)
-            .filter(|&(&row, _)| reopened(row))
-            .map(|(&row, &at)| (row, at))
-            .collect();
-        solves.sort_unstable();
-        let none = Vec::new();
-        let mut next = 0;
-        h.offsets.reserve(rows + 1);
-        h.offsets.push(0);
-        for row in 0..rows as u32 {
-            let start = next;
-            while next < solves.len() && solves[next].0 == row {
-                next += 1;
-            }
-            if reopened(row) {
-                let tk = t.get(row);
-                let mut s: Vec<i64> = solves[start..next].iter().map(|x| x.1).collect();
-                // The facts always know the first and last solve, even if a solve was not fed.
-                s.extend(t.first_solved_at(row));
-                s.extend(t.last_solved_at(row));
-                s.sort_unstable();
-                s.dedup();
-                let reopens = ds.reopen_times.get(&row).unwrap_or(&none);
-                let unsolved_now = crate::table::tickets::status_unsolved(tk.status());
-                let merged = t.merged_at.get(&row).copied();
-                h.intervals
-                    .extend(intervals(tk.created, &s, reopens, unsolved_now, merged));
-            }
-            h.offsets.push(h.intervals.len() as u32);
-        }
-        h
+        let mut s: Vec<i64> = solves.of_ticket(row).collect();
+        // The facts always know the first and last solve, even if a solve was not fed.
+        s.extend(t.first_solved_at(row));
+        s.extend(t.last_solved_at(row));
+        s.sort_unstable();
+        s.dedup();
+        let reopens = reopen_times.get(&row).map_or(&[][..], Vec::as_slice);
+        let unsolved_now = crate::table::tickets::status_unsolved(tk.status());
+        let merged = t.merged_at.get(&row).copied();
+        self.reopened.insert(
+            row,
+            intervals(tk.created, &s, reopens, unsolved_now, merged),
+        );
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.reopened.capacity() * (std::mem::size_of::<(u32, Vec<Interval>)>() + 1)
+            + self
+                .reopened
+                .values()
+                .map(|v| v.capacity() * std::mem::size_of::<Interval>())
+                .sum::<usize>()
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.reopened.shrink_to_fit();
     }
 
     /// Calls `f` with each unsolved interval of a present ticket.
@@ -89,9 +84,10 @@ impl History {
     pub fn each_unsolved(&self, ds: &Dataset, row: u32, mut f: impl FnMut(Interval)) {
         let t = &ds.tickets;
         let tk = t.get(row);
-        if tk.reopens > 0 && !self.offsets.is_empty() {
-            let (a, b) = (self.offsets[row as usize], self.offsets[row as usize + 1]);
-            for iv in &self.intervals[a as usize..b as usize] {
+        if tk.reopens > 0
+            && let Some(list) = self.reopened.get(&row)
+        {
+            for iv in list {
                 f(*iv);
             }
             return;
@@ -195,6 +191,91 @@ fn intervals(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sanjeh_domain::event::Event;
+    use sanjeh_domain::{Mode, TicketState, to_millis};
+
+    fn unsolved(ds: &Dataset, row: u32) -> Vec<Interval> {
+        let mut out = Vec::new();
+        ds.history.each_unsolved(ds, row, |iv| out.push(iv));
+        out
+    }
+
+    /// The intervals kept current do not depend on the order the dataset is fed in: the
+    /// ticket's final state first and its solves and reopens after (as a load may), or each
+    /// after the change that derived it (as live commits do). Three solves: the middle one is
+    /// known only from the solves, not from the ticket's facts.
+    #[test]
+    fn kept_intervals_do_not_depend_on_the_order_of_the_inputs() {
+        let lines = [
+            r#"{"type":"ticket.created","at":"2026-01-01T00:00:00Z","ticket":"T1","customer":"C1","channel":"email"}"#,
+            r#"{"type":"ticket.status","at":"2026-01-01T01:00:00Z","ticket":"T1","status":"solved","by":"agent:A1"}"#,
+            r#"{"type":"ticket.status","at":"2026-01-01T02:00:00Z","ticket":"T1","status":"open","by":"agent:A1"}"#,
+            r#"{"type":"ticket.status","at":"2026-01-01T03:00:00Z","ticket":"T1","status":"solved","by":"agent:A1"}"#,
+            r#"{"type":"ticket.status","at":"2026-01-01T04:00:00Z","ticket":"T1","status":"open","by":"agent:A1"}"#,
+            r#"{"type":"ticket.status","at":"2026-01-01T05:00:00Z","ticket":"T1","status":"solved","by":"agent:A1"}"#,
+            r#"{"type":"ticket.status","at":"2026-01-01T06:00:00Z","ticket":"T1","status":"pending","by":"agent:A1"}"#,
+        ];
+        let mut live = Dataset::new();
+        let (mut solves, mut reopens) = (Vec::new(), Vec::new());
+        let mut state: Option<TicketState> = None;
+        for line in lines {
+            let e = Event::parse_line(line).unwrap();
+            let at = to_millis(e.at);
+            match (&e.body, state.as_mut()) {
+                (sanjeh_domain::EventBody::TicketCreated(c), _) => {
+                    state = Some(TicketState::create(c, at));
+                }
+                (body, Some(t)) => {
+                    let d = t.apply(body, at, Mode::Replay).unwrap();
+                    if let Some(s) = d.solve {
+                        live.add_solve(&s);
+                        solves.push(s);
+                    }
+                    if d.reopened {
+                        live.add_reopen(&t.id, at);
+                        reopens.push(at);
+                    }
+                }
+                _ => unreachable!(),
+            }
+            live.upsert_ticket(state.as_ref().unwrap());
+        }
+        let t = state.unwrap();
+        let mut loaded = Dataset::new();
+        loaded.upsert_ticket(&t);
+        for at in reopens.iter().rev() {
+            loaded.add_reopen(&t.id, *at);
+        }
+        for s in solves.iter().rev() {
+            loaded.add_solve(s);
+        }
+        let hour = 3_600_000;
+        let start = t.created_at;
+        let expected = [
+            Interval {
+                open: start,
+                close: start + hour,
+                inferred: false,
+            },
+            Interval {
+                open: start + 2 * hour,
+                close: start + 3 * hour,
+                inferred: false,
+            },
+            Interval {
+                open: start + 4 * hour,
+                close: start + 5 * hour,
+                inferred: false,
+            },
+            Interval {
+                open: start + 6 * hour,
+                close: FOREVER,
+                inferred: false,
+            },
+        ];
+        assert_eq!(unsolved(&live, 1), expected);
+        assert_eq!(unsolved(&loaded, 1), expected);
+    }
 
     fn iv(open: i64, close: i64, inferred: bool) -> Interval {
         Interval {

@@ -54,7 +54,8 @@ pub async fn run(settings: &Settings, args: &ReportArgs) -> CliResult {
     Ok(())
 }
 
-/// Computes the report `n` times and prints min / median / max wall time and peak memory.
+/// Computes the report `n` times and prints min / median / max wall time and peak memory,
+/// then where the time goes: each family alone on one core, best of `n`.
 fn time_reports(
     dataset: &sanjeh_metrics::Dataset,
     request: &sanjeh_metrics::ReportRequest,
@@ -84,6 +85,11 @@ fn time_reports(
         times[times.len() - 1],
         dataset.stats()
     );
+    let families: Vec<String> = sanjeh_metrics::family_timings(dataset, request, n as usize)
+        .into_iter()
+        .map(|(family, ms)| format!("{family} {ms:.1}"))
+        .collect();
+    eprintln!("one core, ms: {}", families.join(", "));
 }
 
 /// KPIs given as `{"value","num","den"}` whose value is a mean per item, not a fraction.

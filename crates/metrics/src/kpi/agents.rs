@@ -66,7 +66,7 @@ pub fn run_learning<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
     let p = ctx.period;
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Learning>> = plan.slices(scopes, p, Learning::default);
-    for i in 0..s.len() {
+    for i in s.zones.rows(0..s.len(), p) {
         if s.agent[i] == 0 || s.tag_set[i] == 0 || !p.contains(s.at[i]) {
             continue;
         }

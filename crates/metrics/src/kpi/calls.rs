@@ -63,7 +63,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         ..Acc::default()
     };
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, counting);
-    for row in 1..c.len() {
+    for row in c.zones.rows(1..c.len(), p) {
         let queued = c.queued[row];
         let in_queue = queued != NEVER && p.contains(queued);
         let ended = c.answered[row] != NEVER && c.ended[row] != NEVER && p.contains(c.ended[row]);

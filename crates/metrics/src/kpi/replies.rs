@@ -18,7 +18,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let counting = || (Samples::count_only(), Samples::count_only());
     let mut slices: Vec<Slice<(Samples, Samples)>> = plan.slices(scopes, p, counting);
     let tags = needs_tags(scopes);
-    for i in 0..r.len() {
+    for i in r.zones.rows(0..r.len(), p) {
         let at = r.at[i];
         if !p.contains(at) {
             continue;

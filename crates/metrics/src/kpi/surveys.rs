@@ -46,7 +46,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::default);
     let tags = needs_tags(scopes);
-    for i in 0..s.len() {
+    for i in s.zones.rows(0..s.len(), p) {
         if !s.live[i] || !p.contains(s.at[i]) {
             continue;
         }

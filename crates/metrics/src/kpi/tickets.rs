@@ -149,7 +149,7 @@ impl Merge for Acc {
 pub fn repeat_bits(ds: &Dataset, p: Period, window: i64, rows: Range<u32>) -> Vec<u64> {
     let t = &ds.tickets;
     let mut bits = vec![0u64; (rows.len() + 1).div_ceil(64)];
-    for row in rows.clone() {
+    for row in t.rows_for(rows.clone(), p) {
         let r = (row - rows.start) as usize;
         let tk = t.get(row);
         if tk.customer == 0 || !tk.is_finally_solved() {
@@ -188,7 +188,8 @@ fn run_split<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>], split: b
     let slices = if !split || rows < 4 {
         pass(ctx, scopes, plan, 1.min(rows)..rows, true, sums)
     } else {
-        let mid = rows / 2;
+        // Halves of the work, not of the table: a short period's rows are all near its end.
+        let mid = ctx.ds.tickets.middle_of(1..rows, ctx.period);
         let (mut a, b) = std::thread::scope(|s| {
             let b = s.spawn(|| pass(ctx, scopes, plan, mid..rows, false, sums));
             let a = pass(ctx, scopes, plan, 1..mid, true, sums);
@@ -282,7 +283,7 @@ fn pass<'k, C: DurationClock>(
     let tags = needs_tags(scopes);
     let sla_empty = ds.sla.overdue.is_empty();
 
-    for row in rows.clone() {
+    for row in t.rows_for(rows.clone(), p) {
         let tk = t.get(row);
         if !tk.is_present() || tk.created >= p.to {
             continue;
@@ -308,7 +309,7 @@ fn pass<'k, C: DurationClock>(
             None
         };
         intervals.clear();
-        ctx.history.each_unsolved(ds, row, |iv| {
+        ds.history.each_unsolved(ds, row, |iv| {
             if iv.open < p.to && iv.close > p.from {
                 intervals.push(iv);
             }
@@ -449,7 +450,8 @@ fn pass<'k, C: DurationClock>(
 
     // Calls join tickets in `handle_time`: talk (including hold) plus wrap-up.
     let calls = &ds.events.calls;
-    for row in (if with_calls { 1 } else { calls.len() })..calls.len() {
+    let call_rows = if with_calls { 1 } else { calls.len() }..calls.len();
+    for row in calls.zones.rows(call_rows, p) {
         let (ended, answered) = (calls.ended[row], calls.answered[row]);
         if answered == NEVER || ended == NEVER || !p.contains(ended) {
             continue;
@@ -543,7 +545,6 @@ fn finish<C>(ctx: &Ctx<C>, mut a: Acc) -> Kpis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::History;
     use crate::period::{CalendarClock, Period};
     use crate::request::{Dimension, ReportRequest};
     use crate::slicing::Cardinalities;
@@ -583,13 +584,11 @@ mod tests {
             to: to.as_millisecond(),
         };
         let card = Cardinalities::of(&ds.names);
-        let history = History::build(&ds);
         let ctx = Ctx {
             ds: &ds,
             req: &req,
             period,
             clock: &CalendarClock,
-            history: &history,
             now: period.to,
             main: true,
             business: None,

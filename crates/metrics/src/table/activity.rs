@@ -2,6 +2,7 @@
 //! what agents do: their work sessions and the topics they have solved.
 
 use crate::column::OffsetColumn;
+use crate::table::zones::Zones;
 use hashbrown::HashMap;
 
 /// Agent replies that answered a waiting customer (the `reply_time` samples).
@@ -12,11 +13,14 @@ pub struct ReplyTable {
     pub wait: OffsetColumn,
     pub ticket: Vec<u32>,
     pub agent: Vec<u32>,
+    /// The span of `at` per block of rows.
+    pub zones: Zones,
 }
 
 impl ReplyTable {
     pub fn push(&mut self, ticket: u32, agent: u32, waiting_since: i64, replied_at: i64) {
         let row = u32::try_from(self.at.len()).expect("more than 4 billion replies");
+        self.zones.note(row as usize, replied_at);
         self.at.push(replied_at);
         self.wait.push_absent();
         self.wait.set(row, 0, Some(replied_at - waiting_since));
@@ -40,11 +44,73 @@ pub struct SolveTable {
     /// How many of the solve's tags the agent solves here for the first time (ties at the same
     /// instant all count as first). Kept exact as solves arrive in any order.
     pub new_topics: Vec<u16>,
+    /// The span of `at` per block of rows.
+    pub zones: Zones,
+    /// Each ticket's solves as a chain: the ticket row's latest solve, and each solve's
+    /// previous one of the same ticket ([`NO_SOLVE`] ends it).
+    latest_of_ticket: Vec<u32>,
+    previous_of_ticket: Vec<u32>,
 }
+
+const NO_SOLVE: u32 = u32::MAX;
 
 impl SolveTable {
     pub fn len(&self) -> usize {
         self.at.len()
+    }
+
+    /// Appends a solve of ticket `row` at `at`; the caller fills the other columns.
+    pub fn push(&mut self, row: u32, at: i64) -> u32 {
+        let idx = u32::try_from(self.at.len()).expect("more than 4 billion solves");
+        self.zones.note(idx as usize, at);
+        self.at.push(at);
+        self.ticket.push(row);
+        if self.latest_of_ticket.len() <= row as usize {
+            self.latest_of_ticket.resize(row as usize + 1, NO_SOLVE);
+        }
+        self.previous_of_ticket
+            .push(self.latest_of_ticket[row as usize]);
+        self.latest_of_ticket[row as usize] = idx;
+        idx
+    }
+
+    /// The instants of every solve of ticket `row`, latest added first.
+    pub fn of_ticket(&self, row: u32) -> impl Iterator<Item = i64> + '_ {
+        let mut next = self
+            .latest_of_ticket
+            .get(row as usize)
+            .copied()
+            .unwrap_or(NO_SOLVE);
+        std::iter::from_fn(move || {
+            (next != NO_SOLVE).then(|| {
+                let i = next as usize;
+                next = self.previous_of_ticket[i];
+                self.at[i]
+            })
+        })
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.at.shrink_to_fit();
+        self.ticket.shrink_to_fit();
+        self.agent.shrink_to_fit();
+        self.tag_set.shrink_to_fit();
+        self.new_topics.shrink_to_fit();
+        self.zones.shrink_to_fit();
+        self.latest_of_ticket.shrink_to_fit();
+        self.previous_of_ticket.shrink_to_fit();
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.at.capacity() * 8
+            + (self.ticket.capacity()
+                + self.agent.capacity()
+                + self.tag_set.capacity()
+                + self.latest_of_ticket.capacity()
+                + self.previous_of_ticket.capacity())
+                * 4
+            + self.new_topics.capacity() * 2
+            + self.zones.heap_bytes()
     }
 }
 

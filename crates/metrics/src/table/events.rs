@@ -1,6 +1,7 @@
 //! Tables of the events that are not ticket changes: survey answers, votes, calls, article
 //! views, costs, opportunities and customer lifecycle changes.
 
+use crate::table::zones::Zones;
 use hashbrown::HashMap;
 use rust_decimal::Decimal;
 use sanjeh_domain::SurveyKind;
@@ -35,6 +36,8 @@ pub struct SurveyTable {
     /// False for an answer superseded by a later one on the same ticket.
     pub live: Vec<bool>,
     latest: HashMap<(u32, u8), u32>,
+    /// The span of `at` per block of rows.
+    pub zones: Zones,
 }
 
 pub struct NewAnswer {
@@ -62,6 +65,7 @@ impl SurveyTable {
                 }
             }
         }
+        self.zones.note(self.at.len(), a.at);
         self.at.push(a.at);
         self.kind.push(a.kind);
         self.score.push(a.score);
@@ -100,6 +104,8 @@ pub struct CallTable {
     pub customer: Vec<u32>,
     /// The queue, interned as a group: a call queue is the phone side of a group.
     pub queue: Vec<u32>,
+    /// The span of every instant of a call, per block of rows.
+    pub zones: Zones,
 }
 
 impl CallTable {
@@ -238,7 +244,9 @@ impl EventTables {
         s.customer.shrink_to_fit();
         s.agent.shrink_to_fit();
         s.live.shrink_to_fit();
+        s.zones.shrink_to_fit();
         let c = &mut self.calls;
+        c.zones.shrink_to_fit();
         for v in [
             &mut c.queued,
             &mut c.answered,

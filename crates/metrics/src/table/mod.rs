@@ -6,3 +6,4 @@ pub mod events;
 pub mod sla;
 pub mod spans;
 pub mod tickets;
+pub mod zones;

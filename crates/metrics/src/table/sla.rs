@@ -3,6 +3,8 @@
 //! replaced whole per ticket on every change, like ticket states.
 
 use crate::intern::Interner;
+use crate::period::Period;
+use crate::table::zones::Zones;
 use hashbrown::HashMap;
 use sanjeh_sla::{Finished, Metric, MetricStatus, State};
 
@@ -45,6 +47,10 @@ pub struct SlaTable {
     /// so each input replaces only its own.
     from_finished: HashMap<u32, Vec<Overdue>>,
     from_statuses: HashMap<u32, Vec<Overdue>>,
+    /// The span of the runs' ends per block of ticket rows, and the rows' end: a period's
+    /// runs are looked up only in the blocks that reach into it.
+    ended: Zones,
+    rows: usize,
 }
 
 impl SlaTable {
@@ -67,6 +73,10 @@ impl SlaTable {
                 until: r.ended,
             })
             .collect();
+        for r in &list {
+            self.ended.note(row as usize, r.ended);
+        }
+        self.rows = self.rows.max(row as usize + 1);
         put(&mut self.finished, row, list);
         put(&mut self.from_finished, row, overdue);
         self.rebuild(row);
@@ -111,6 +121,14 @@ impl SlaTable {
         list.iter().any(|o| o.from < due_before && t <= o.until)
     }
 
+    /// The tickets with runs that may have ended in `p`, with all their runs.
+    pub fn finished_in(&self, p: Period) -> impl Iterator<Item = (u32, &[SlaRun])> {
+        self.ended.rows(0..self.rows, p).filter_map(|row| {
+            let row = row as u32;
+            self.finished.get(&row).map(|runs| (row, runs.as_slice()))
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.overdue.is_empty() && self.finished.is_empty()
     }
@@ -125,6 +143,7 @@ impl SlaTable {
         }
         self.finished.shrink_to_fit();
         self.policies.shrink_to_fit();
+        self.ended.shrink_to_fit();
     }
 }
 

@@ -9,9 +9,12 @@
 //! solves may arrive before their ticket, so a row can exist without being present yet.
 
 use crate::names::Names;
+use crate::period::Period;
 use crate::table::contacts::{Contacts, View};
+use crate::table::zones::{RowBits, Zones};
 use hashbrown::HashMap;
 use sanjeh_domain::{Channel, Kind, Priority, Status, TicketState};
+use std::ops::Range;
 
 /// Row flags (low bits of `Ticket::flags`; the status sits above them).
 pub const PRESENT: u8 = 1;
@@ -125,8 +128,20 @@ pub struct TicketTable {
     pub merged_at: HashMap<u32, i64>,
     /// Each customer's tickets and every ticket's next inbound contact (repeat contacts).
     pub contacts: Contacts,
-    /// How many present tickets were reopened at least once (0 skips history reconstruction).
-    pub reopened_count: usize,
+    /// The span of every instant of the tickets of a block (creation, first reply, solves,
+    /// reopens, merge): a pass over a period reads the blocks that reach into it...
+    zones: Zones,
+    /// ...and, in the blocks before it, the tickets whose last unsolved interval has no end
+    /// (unsolved now, or never solved): they are in every later backlog.
+    open_ended: RowBits,
+}
+
+/// Which rows of a block a pass over a period reads.
+enum Reach {
+    /// Every row: the block has instants in or after the period.
+    All(Range<u32>),
+    /// The open-ended rows only: everything in the block happened before the period.
+    OpenEnded(Range<u32>),
 }
 
 impl TicketTable {
@@ -197,6 +212,94 @@ impl TicketTable {
         }
     }
 
+    /// Widens the zone of `row` to hold `at` (a solve or a reopen of the ticket).
+    pub fn note(&mut self, row: u32, at: i64) {
+        self.zones.note(row as usize, at);
+    }
+
+    /// The rows of `rows` a pass over `p` must read, in order: every ticket that was created,
+    /// replied, solved, reopened or merged in the period, or unsolved in any part of it.
+    pub fn rows_for(&self, rows: Range<u32>, p: Period) -> impl Iterator<Item = u32> + '_ {
+        self.reach(rows, p).into_iter().flat_map(move |r| {
+            let (all, open) = match r {
+                Reach::All(r) => (Some(r), None),
+                Reach::OpenEnded(r) => (None, Some(r)),
+            };
+            all.into_iter().flatten().chain(
+                open.into_iter()
+                    .flat_map(|r| self.open_ended.within(r.start as usize..r.end as usize))
+                    .map(|row| row as u32),
+            )
+        })
+    }
+
+    /// The row that cuts the rows a pass over `p` reads into two halves of about equal work
+    /// (the open-ended rows of the blocks before the period are few and not counted).
+    pub fn middle_of(&self, rows: Range<u32>, p: Period) -> u32 {
+        let runs = self.full_runs(rows.clone(), p);
+        let total: u32 = runs.iter().map(|r| r.end - r.start).sum();
+        let mut left = total / 2;
+        for r in runs {
+            if left < r.end - r.start {
+                return r.start + left;
+            }
+            left -= r.end - r.start;
+        }
+        rows.start + (rows.end - rows.start) / 2
+    }
+
+    /// How many rows a pass over `p` reads in full (its work, give or take the open-ended
+    /// rows before the period).
+    pub fn rows_read(&self, p: Period) -> usize {
+        self.full_runs(0..self.len() as u32, p)
+            .iter()
+            .map(|r| r.len())
+            .sum()
+    }
+
+    fn full_runs(&self, rows: Range<u32>, p: Period) -> Vec<Range<u32>> {
+        self.reach(rows, p)
+            .into_iter()
+            .filter_map(|r| match r {
+                Reach::All(r) => Some(r),
+                Reach::OpenEnded(_) => None,
+            })
+            .collect()
+    }
+
+    /// The runs of `rows` that a pass over `p` reads, and how: nothing of a block whose
+    /// tickets all came after the period.
+    fn reach(&self, rows: Range<u32>, p: Period) -> Vec<Reach> {
+        let rows = rows.start as usize..rows.end as usize;
+        let into = self.zones.runs(rows.clone(), p);
+        // Before the period: from the first row to the period's end.
+        let before = Period {
+            from: i64::MIN,
+            to: p.to,
+        };
+        let mut out = Vec::new();
+        for r in self.zones.runs(rows, before) {
+            let mut at = r.start;
+            for i in into.iter().filter(|i| i.start < r.end && i.end > r.start) {
+                if i.start > at {
+                    out.push(Reach::OpenEnded(at as u32..i.start as u32));
+                }
+                out.push(Reach::All(
+                    i.start.max(r.start) as u32..i.end.min(r.end) as u32,
+                ));
+                at = i.end.min(r.end);
+            }
+            if at < r.end {
+                out.push(Reach::OpenEnded(at as u32..r.end as u32));
+            }
+        }
+        out
+    }
+
+    pub fn zones_heap_bytes(&self) -> usize {
+        self.zones.heap_bytes() + self.open_ended.heap_bytes()
+    }
+
     /// Writes the current state of a ticket into its row, replacing what was there.
     pub fn upsert(&mut self, row: u32, t: &TicketState, names: &mut Names) {
         self.ensure(row);
@@ -265,13 +368,24 @@ impl TicketTable {
             kind: kind_code(t.kind),
         };
         self.rows[row as usize] = new;
-
-        let was_reopened = old.is_present() && old.reopens > 0;
-        match (was_reopened, new.reopens > 0) {
-            (false, true) => self.reopened_count += 1,
-            (true, false) => self.reopened_count -= 1,
-            _ => {}
+        for at in [
+            Some(created),
+            f.first_reply_at,
+            f.first_solved_at,
+            f.last_solved_at,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.merged_at.get(&row).copied())
+        {
+            self.zones.note(row as usize, at);
         }
+        // As [`crate::history::History`] sees it: a merge closes every interval, and the last
+        // one stays open while the status is unsolved or there never was a solve.
+        let open_ended =
+            t.merged_into.is_none() && (t.status.is_unsolved() || f.first_solved_at.is_none());
+        self.open_ended.set(row as usize, open_ended);
+
         if moves && customer != 0 {
             self.contacts.ensure(self.rows.len());
             self.contacts
@@ -298,6 +412,8 @@ impl TicketTable {
         }
         self.merged_at.shrink_to_fit();
         self.contacts.shrink_to_fit();
+        self.zones.shrink_to_fit();
+        self.open_ended.shrink_to_fit();
     }
 }
 

@@ -152,14 +152,25 @@ pub fn compute(ds: &Dataset, view: &View, targets: &Targets, now: jiff::Timestam
     req.by = all.remove(0);
     req.also_by = all;
     req.compare_previous = !view.is_filtered();
-    let report = sanjeh_metrics::report_of_kpis(ds, &req, ASKED);
-    let (current, previous) = if view.is_filtered() {
+    // A filtered view's previous period is a second report (the engine's previous period has
+    // totals only), computed beside the first so that each uses the cores the other leaves.
+    let prev_req = view.is_filtered().then(|| {
         let mut prev_req = request(view, now, targets);
         let len = view.to.duration_since(view.from);
         prev_req.from = view.from - len;
         prev_req.to = view.from;
         prev_req.by = view.filter_dims();
-        let prev = sanjeh_metrics::report_of_kpis(ds, &prev_req, ASKED);
+        prev_req
+    });
+    let (report, prev) = std::thread::scope(|s| {
+        let prev = prev_req
+            .as_ref()
+            .map(|r| s.spawn(|| sanjeh_metrics::report_of_kpis(ds, r, ASKED)));
+        let report = sanjeh_metrics::report_of_kpis(ds, &req, ASKED);
+        let prev = prev.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        (report, prev)
+    });
+    let (current, previous) = if let Some(prev) = prev {
         let pick = |r: &Report| {
             r.by.first()
                 .and_then(|g| g.rows.iter().find(|row| in_slice(view, row)))
