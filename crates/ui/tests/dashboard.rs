@@ -286,6 +286,25 @@ async fn filters_drill_down_and_csv_follow_the_events() {
         solved_line.split(',').nth(2).unwrap(),
         count(&|t| t.channel == "chat" && t.solver.is_some()).to_string()
     );
+    // A filtered view ranks its agents on the slice alone: each one's solved tickets in chat.
+    let agents = csv("/dashboard/agents.csv?period=7d&channel=chat").await;
+    let mut solved_by: Vec<(String, String)> = agents
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[1].to_owned(), cells[3].to_owned())
+        })
+        .collect();
+    solved_by.sort();
+    let expected: Vec<(String, String)> = ["A-1", "A-2"]
+        .iter()
+        .map(|a| {
+            let n = count(&|t| t.channel == "chat" && t.solver == Some(*a));
+            (a.to_string(), n.to_string())
+        })
+        .collect();
+    assert_eq!(solved_by, expected, "{agents}");
     let volume = csv("/dashboard/table.csv?table=volume&period=7d").await;
     let head: Vec<&str> = volume.lines().next().unwrap().split(',').collect();
     assert_eq!(head, ["Day", "Email", "Web form", "Chat"]);

@@ -149,10 +149,12 @@ mod tests {
         let rows: Vec<usize> = z.rows(0..3 * BLOCK, period(100, 200)).collect();
         assert_eq!(rows, (BLOCK..2 * BLOCK).collect::<Vec<_>>());
         // Adjacent blocks are one run, cut to the rows asked for.
-        assert_eq!(z.runs(5..3 * BLOCK - 1, period(0, 150)), [5..2 * BLOCK]);
+        let runs = z.runs(5..3 * BLOCK - 1, period(0, 150));
+        assert_eq!((runs.len(), &runs[0]), (1, &(5..2 * BLOCK)));
         // A block widened later by one row out of order is read again.
         z.note(5, 250);
-        assert_eq!(z.runs(0..3 * BLOCK, period(250, 300)), [0..BLOCK]);
+        let runs = z.runs(0..3 * BLOCK, period(250, 300));
+        assert_eq!((runs.len(), &runs[0]), (1, &(0..BLOCK)));
         // Nothing noted past the end: nothing read there.
         assert!(
             z.runs(3 * BLOCK..5 * BLOCK, period(i64::MIN, i64::MAX))

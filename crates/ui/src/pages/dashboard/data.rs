@@ -53,6 +53,17 @@ const ASKED: &[&str] = &[
     "top_agents",
 ];
 
+/// The same for a filtered view, which ranks the agents from its own grouping by agent and
+/// the filters: the engine's whole-period ranking (and the grouping by agent alone it adds
+/// for it) would be thrown away. Work sessions follow no filter, so they are not asked.
+const ASKED_IN_SLICE: &[&str] = &[
+    "ticket_volume",
+    "sla_achievement_rate",
+    "csat",
+    "abandonment_rate",
+    "learning_rate",
+];
+
 /// One KPI's figures for a card and the KPI table.
 pub struct CardData {
     pub id: &'static str,
@@ -162,11 +173,16 @@ pub fn compute(ds: &Dataset, view: &View, targets: &Targets, now: jiff::Timestam
         prev_req.by = view.filter_dims();
         prev_req
     });
+    let asked = if view.is_filtered() {
+        ASKED_IN_SLICE
+    } else {
+        ASKED
+    };
     let (report, prev) = std::thread::scope(|s| {
         let prev = prev_req
             .as_ref()
-            .map(|r| s.spawn(|| sanjeh_metrics::report_of_kpis(ds, r, ASKED)));
-        let report = sanjeh_metrics::report_of_kpis(ds, &req, ASKED);
+            .map(|r| s.spawn(|| sanjeh_metrics::report_of_kpis(ds, r, asked)));
+        let report = sanjeh_metrics::report_of_kpis(ds, &req, asked);
         let prev = prev.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         (report, prev)
     });
