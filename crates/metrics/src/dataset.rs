@@ -117,11 +117,7 @@ impl Dataset {
         let agent = self.opt_agent(s.agent.as_ref());
         let tag_set = self.names.tag_set(&s.tags);
         self.tickets.note(ticket, s.at);
-        let st = &mut self.solves;
-        let idx = st.push(ticket, s.at);
-        st.agent.push(agent);
-        st.tag_set.push(tag_set);
-        st.new_topics.push(0);
+        let idx = self.solves.push(ticket, s.at, agent, tag_set);
         let tags = self.names.tag_sets.get(tag_set);
         self.learning
             .record(&mut self.solves, idx, agent, s.at, tags);

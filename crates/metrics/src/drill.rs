@@ -182,7 +182,7 @@ pub fn tickets_behind(
                 }
             }
             DrillKpi::Backlog | DrillKpi::Overdue => {
-                let unsolved = ds.history.unsolved_at(ds, row, p.to).is_some();
+                let unsolved = ds.unsolved_at(row, p.to).is_some();
                 let counted = unsolved
                     && (kpi == DrillKpi::Backlog || {
                         let overdue = ds.sla.overdue.get(&row).map_or(&[][..], Vec::as_slice);

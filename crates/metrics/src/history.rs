@@ -78,14 +78,16 @@ impl History {
     pub fn shrink_to_fit(&mut self) {
         self.reopened.shrink_to_fit();
     }
+}
 
+impl Dataset {
     /// Calls `f` with each unsolved interval of a present ticket.
     #[inline]
-    pub fn each_unsolved(&self, ds: &Dataset, row: u32, mut f: impl FnMut(Interval)) {
-        let t = &ds.tickets;
+    pub(crate) fn each_unsolved(&self, row: u32, mut f: impl FnMut(Interval)) {
+        let t = &self.tickets;
         let tk = t.get(row);
         if tk.reopens > 0
-            && let Some(list) = self.reopened.get(&row)
+            && let Some(list) = self.history.reopened.get(&row)
         {
             for iv in list {
                 f(*iv);
@@ -104,9 +106,9 @@ impl History {
     }
 
     /// Whether a present ticket is unsolved at `at`, and whether that was inferred.
-    pub fn unsolved_at(&self, ds: &Dataset, row: u32, at: i64) -> Option<bool> {
+    pub(crate) fn unsolved_at(&self, row: u32, at: i64) -> Option<bool> {
         let mut found = None;
-        self.each_unsolved(ds, row, |iv| {
+        self.each_unsolved(row, |iv| {
             if iv.open < at && at <= iv.close {
                 found = Some(iv.inferred);
             }
@@ -196,7 +198,7 @@ mod tests {
 
     fn unsolved(ds: &Dataset, row: u32) -> Vec<Interval> {
         let mut out = Vec::new();
-        ds.history.each_unsolved(ds, row, |iv| out.push(iv));
+        ds.each_unsolved(row, |iv| out.push(iv));
         out
     }
 

@@ -120,7 +120,7 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
         if !tk.is_outbound() && tk.created >= start {
             inp.contacts += 1;
         }
-        if tk.priority == URGENT && ds.history.unsolved_at(ds, row, end).is_some() {
+        if tk.priority == URGENT && ds.unsolved_at(row, end).is_some() {
             inp.urgent_open += 1;
         }
         if tk.is_finally_solved() {

@@ -309,7 +309,7 @@ fn pass<'k, C: DurationClock>(
             None
         };
         intervals.clear();
-        ds.history.each_unsolved(ds, row, |iv| {
+        ds.each_unsolved(row, |iv| {
             if iv.open < p.to && iv.close > p.from {
                 intervals.push(iv);
             }

@@ -59,12 +59,16 @@ impl SolveTable {
         self.at.len()
     }
 
-    /// Appends a solve of ticket `row` at `at`; the caller fills the other columns.
-    pub fn push(&mut self, row: u32, at: i64) -> u32 {
+    /// Appends a solve of ticket `row` at `at` by `agent` with the tags `tag_set`, counted as
+    /// no new topic yet (see [`LearningIndex::record`]); returns its index.
+    pub fn push(&mut self, row: u32, at: i64, agent: u32, tag_set: u32) -> u32 {
         let idx = u32::try_from(self.at.len()).expect("more than 4 billion solves");
         self.zones.note(idx as usize, at);
         self.at.push(at);
         self.ticket.push(row);
+        self.agent.push(agent);
+        self.tag_set.push(tag_set);
+        self.new_topics.push(0);
         if self.latest_of_ticket.len() <= row as usize {
             self.latest_of_ticket.resize(row as usize + 1, NO_SOLVE);
         }

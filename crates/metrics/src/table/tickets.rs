@@ -11,7 +11,7 @@
 use crate::names::Names;
 use crate::period::Period;
 use crate::table::contacts::{Contacts, View};
-use crate::table::zones::{RowBits, Zones};
+use crate::table::zones::{Reach, RowBits, Zones};
 use hashbrown::HashMap;
 use sanjeh_domain::{Channel, Kind, Priority, Status, TicketState};
 use std::ops::Range;
@@ -136,14 +136,6 @@ pub struct TicketTable {
     open_ended: RowBits,
 }
 
-/// Which rows of a block a pass over a period reads.
-enum Reach {
-    /// Every row: the block has instants in or after the period.
-    All(Range<u32>),
-    /// The open-ended rows only: everything in the block happened before the period.
-    OpenEnded(Range<u32>),
-}
-
 impl TicketTable {
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -218,32 +210,35 @@ impl TicketTable {
     }
 
     /// The rows of `rows` a pass over `p` must read, in order: every ticket that was created,
-    /// replied, solved, reopened or merged in the period, or unsolved in any part of it.
+    /// replied, solved, reopened or merged in the period, or unsolved in any part of it. That
+    /// is every row of the blocks that reach into the period, and the open-ended rows of the
+    /// blocks before it.
     pub fn rows_for(&self, rows: Range<u32>, p: Period) -> impl Iterator<Item = u32> + '_ {
-        self.reach(rows, p).into_iter().flat_map(move |r| {
-            let (all, open) = match r {
-                Reach::All(r) => (Some(r), None),
-                Reach::OpenEnded(r) => (None, Some(r)),
-            };
-            all.into_iter().flatten().chain(
-                open.into_iter()
-                    .flat_map(|r| self.open_ended.within(r.start as usize..r.end as usize))
-                    .map(|row| row as u32),
-            )
-        })
+        self.reach(rows, p)
+            .into_iter()
+            .flat_map(move |(run, reach)| {
+                let (all, open) = match reach {
+                    Reach::Into => (Some(run), None),
+                    Reach::Before => (None, Some(run)),
+                };
+                all.into_iter()
+                    .flatten()
+                    .chain(open.into_iter().flat_map(|r| self.open_ended.within(r)))
+                    .map(|row| row as u32)
+            })
     }
 
     /// The row that cuts the rows a pass over `p` reads into two halves of about equal work
     /// (the open-ended rows of the blocks before the period are few and not counted).
     pub fn middle_of(&self, rows: Range<u32>, p: Period) -> u32 {
         let runs = self.full_runs(rows.clone(), p);
-        let total: u32 = runs.iter().map(|r| r.end - r.start).sum();
+        let total: usize = runs.iter().map(Range::len).sum();
         let mut left = total / 2;
         for r in runs {
-            if left < r.end - r.start {
-                return r.start + left;
+            if left < r.len() {
+                return (r.start + left) as u32;
             }
-            left -= r.end - r.start;
+            left -= r.len();
         }
         rows.start + (rows.end - rows.start) / 2
     }
@@ -253,47 +248,16 @@ impl TicketTable {
     pub fn rows_read(&self, p: Period) -> usize {
         self.full_runs(0..self.len() as u32, p)
             .iter()
-            .map(|r| r.len())
+            .map(Range::len)
             .sum()
     }
 
-    fn full_runs(&self, rows: Range<u32>, p: Period) -> Vec<Range<u32>> {
-        self.reach(rows, p)
-            .into_iter()
-            .filter_map(|r| match r {
-                Reach::All(r) => Some(r),
-                Reach::OpenEnded(_) => None,
-            })
-            .collect()
+    fn full_runs(&self, rows: Range<u32>, p: Period) -> Vec<Range<usize>> {
+        self.zones.runs(rows.start as usize..rows.end as usize, p)
     }
 
-    /// The runs of `rows` that a pass over `p` reads, and how: nothing of a block whose
-    /// tickets all came after the period.
-    fn reach(&self, rows: Range<u32>, p: Period) -> Vec<Reach> {
-        let rows = rows.start as usize..rows.end as usize;
-        let into = self.zones.runs(rows.clone(), p);
-        // Before the period: from the first row to the period's end.
-        let before = Period {
-            from: i64::MIN,
-            to: p.to,
-        };
-        let mut out = Vec::new();
-        for r in self.zones.runs(rows, before) {
-            let mut at = r.start;
-            for i in into.iter().filter(|i| i.start < r.end && i.end > r.start) {
-                if i.start > at {
-                    out.push(Reach::OpenEnded(at as u32..i.start as u32));
-                }
-                out.push(Reach::All(
-                    i.start.max(r.start) as u32..i.end.min(r.end) as u32,
-                ));
-                at = i.end.min(r.end);
-            }
-            if at < r.end {
-                out.push(Reach::OpenEnded(at as u32..r.end as u32));
-            }
-        }
-        out
+    fn reach(&self, rows: Range<u32>, p: Period) -> Vec<(Range<usize>, Reach)> {
+        self.zones.reach(rows.start as usize..rows.end as usize, p)
     }
 
     pub fn zones_heap_bytes(&self) -> usize {

@@ -15,6 +15,15 @@ use std::ops::Range;
 /// small enough that a month's edge wastes little.
 const BLOCK_SHIFT: u32 = 10;
 
+/// Where a block lies against a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// It may hold an instant in the period.
+    Into,
+    /// Everything it holds is before the period.
+    Before,
+}
+
 /// The span of instants in each block. A block no instant was noted in spans nothing and is
 /// never read (its rows have nothing that falls in any period).
 #[derive(Clone, Default)]
@@ -36,31 +45,46 @@ impl Zones {
         self.max[b] = self.max[b].max(at);
     }
 
-    /// Whether block `b` may hold an instant in `p`.
+    /// Where block `b` lies against `p`: `None` when it holds nothing before the period's end.
     #[inline]
-    fn overlaps(&self, b: usize, p: Period) -> bool {
-        b < self.min.len() && self.min[b] < p.to && self.max[b] >= p.from
+    fn reach_of(&self, b: usize, p: Period) -> Option<Reach> {
+        if b >= self.min.len() || self.min[b] >= p.to {
+            None
+        } else if self.max[b] >= p.from {
+            Some(Reach::Into)
+        } else {
+            Some(Reach::Before)
+        }
+    }
+
+    /// The runs of rows within `rows` whose blocks hold something before the period's end, in
+    /// order, with where they lie; adjacent blocks that lie alike are joined into one run.
+    pub fn reach(&self, rows: Range<usize>, p: Period) -> Vec<(Range<usize>, Reach)> {
+        let mut out: Vec<(Range<usize>, Reach)> = Vec::new();
+        if rows.is_empty() {
+            return out;
+        }
+        for b in (rows.start >> BLOCK_SHIFT)..=((rows.end - 1) >> BLOCK_SHIFT) {
+            let Some(reach) = self.reach_of(b, p) else {
+                continue;
+            };
+            let start = (b << BLOCK_SHIFT).max(rows.start);
+            let end = ((b + 1) << BLOCK_SHIFT).min(rows.end);
+            match out.last_mut() {
+                Some((last, r)) if last.end == start && *r == reach => last.end = end,
+                _ => out.push((start..end, reach)),
+            }
+        }
+        out
     }
 
     /// The runs of rows within `rows` whose blocks may hold an instant in `p`, in order,
     /// adjacent blocks joined into one run.
     pub fn runs(&self, rows: Range<usize>, p: Period) -> Vec<Range<usize>> {
-        let mut out: Vec<Range<usize>> = Vec::new();
-        if rows.is_empty() {
-            return out;
-        }
-        for b in (rows.start >> BLOCK_SHIFT)..=((rows.end - 1) >> BLOCK_SHIFT) {
-            if !self.overlaps(b, p) {
-                continue;
-            }
-            let start = (b << BLOCK_SHIFT).max(rows.start);
-            let end = ((b + 1) << BLOCK_SHIFT).min(rows.end);
-            match out.last_mut() {
-                Some(last) if last.end == start => last.end = end,
-                _ => out.push(start..end),
-            }
-        }
-        out
+        self.reach(rows, p)
+            .into_iter()
+            .filter_map(|(run, reach)| (reach == Reach::Into).then_some(run))
+            .collect()
     }
 
     /// Every row of `rows` in a block that may hold an instant in `p`.
@@ -148,6 +172,11 @@ mod tests {
         }
         let rows: Vec<usize> = z.rows(0..3 * BLOCK, period(100, 200)).collect();
         assert_eq!(rows, (BLOCK..2 * BLOCK).collect::<Vec<_>>());
+        // Before it, the first block; after it, nothing.
+        assert_eq!(
+            z.reach(0..3 * BLOCK, period(100, 200)),
+            [(0..BLOCK, Reach::Before), (BLOCK..2 * BLOCK, Reach::Into)]
+        );
         // Adjacent blocks are one run, cut to the rows asked for.
         let runs = z.runs(5..3 * BLOCK - 1, period(0, 150));
         assert_eq!((runs.len(), &runs[0]), (1, &(5..2 * BLOCK)));
