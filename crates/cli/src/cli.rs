@@ -86,6 +86,15 @@ pub struct ReportArgs {
     /// Leave out the previous period and the change.
     #[arg(long)]
     pub no_previous: bool,
+    /// Only this channel's items (email, chat, …).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Only this group's items (its id).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Only what this agent is credited with (their id).
+    #[arg(long)]
+    pub agent: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
     /// Rank the agents (the top-agents table) instead of reporting KPIs.

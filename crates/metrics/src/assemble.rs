@@ -66,7 +66,9 @@ pub fn report_of<C: DurationClock>(
     }
     let mut totals = std::mem::take(&mut c.totals);
     totals.top_agents = Some(top);
-    totals.apply_bands(&req.targets, None);
+    // A filtered report is a row of a grouping by the filter: its group's targets apply.
+    let group = req.filter.group.as_deref();
+    totals.apply_bands(&req.targets, group);
 
     let mut names = Names::default();
     let mut by = Vec::new();
@@ -113,7 +115,7 @@ pub fn report_of<C: DurationClock>(
     let (previous, change) = match c.previous {
         None => (None, None),
         Some(mut prev) => {
-            prev.apply_bands(&req.targets, None);
+            prev.apply_bands(&req.targets, group);
             let p = Period {
                 from: millis(req.from),
                 to: millis(req.to),
@@ -143,11 +145,12 @@ pub fn report_of<C: DurationClock>(
     let thresholds = Ordered(
         crate::output::KPI_IDS
             .iter()
-            .filter_map(|&k| req.targets.threshold(k, None).map(|t| (k, t)))
+            .filter_map(|&k| req.targets.threshold(k, group).map(|t| (k, t)))
             .collect(),
     );
     Report {
         period,
+        filter: req.filter.clone(),
         kpis: totals,
         by,
         previous,

@@ -13,7 +13,8 @@ use crate::dataset::Dataset;
 use crate::period::Period;
 use crate::request::ReportRequest;
 use crate::table::sla::SlaTable;
-use crate::table::tickets::channel_label;
+use crate::kpi::ticket_attrs;
+use crate::slicing::Only;
 
 /// The ticket KPIs whose items can be listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,13 +85,7 @@ impl DrillKpi {
     }
 }
 
-/// One channel, group and/or agent (ids as in the events); `None` leaves a dimension free.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    pub channel: Option<String>,
-    pub group: Option<String>,
-    pub agent: Option<String>,
-}
+pub use crate::request::Filter;
 
 /// A ticket behind a KPI, with the instant the KPI files it under (creation, reply, solve, or
 /// the end of the period for the backlog).
@@ -98,12 +93,6 @@ pub struct Filter {
 pub struct DrillItem {
     pub ticket: String,
     pub at_ms: i64,
-}
-
-/// Interned code of a filter value, `Some(None)` when the value names nothing in the dataset
-/// (so nothing matches), `None` when the dimension is free.
-fn code(value: Option<&str>, find: impl Fn(&str) -> Option<u32>) -> Option<Option<u32>> {
-    value.map(find)
 }
 
 /// The tickets behind `kpi` over the request's period (`req.from`, `req.to`, `req.now`;
@@ -115,18 +104,7 @@ pub fn tickets_behind(
     filter: &Filter,
 ) -> Vec<DrillItem> {
     let n = &ds.names;
-    let channel = code(filter.channel.as_deref(), |c| {
-        (1..=sanjeh_domain::Channel::ALL.len() as u32).find(|&i| channel_label(i) == Some(c))
-    });
-    let group = code(filter.group.as_deref(), |g| {
-        (1..n.groups.len() as u32).find(|&i| n.groups.label(i) == Some(g))
-    });
-    let agent = code(filter.agent.as_deref(), |a| {
-        (1..n.agents.len() as u32).find(|&i| n.agents.label(i) == Some(a))
-    });
-    if [channel, group, agent].contains(&Some(None)) {
-        return Vec::new();
-    }
+    let only = Only::resolve(filter, n);
     let p = Period {
         from: req.from.as_millisecond(),
         to: req.to.as_millisecond().max(req.from.as_millisecond()),
@@ -139,9 +117,7 @@ pub fn tickets_behind(
         if !tk.is_present() || tk.created >= p.to {
             continue;
         }
-        if channel.is_some_and(|c| c != Some(u32::from(tk.channel)))
-            || group.is_some_and(|g| g != Some(tk.group))
-        {
+        if !only.admits(&ticket_attrs(ds, row, false)) {
             continue;
         }
         // The instant the KPI files the ticket under and the agent it credits.
@@ -192,7 +168,7 @@ pub fn tickets_behind(
             }
         };
         let Some((at, credited)) = hit else { continue };
-        if agent.is_some_and(|a| a != Some(credited)) {
+        if !only.credits(credited) {
             continue;
         }
         out.push(DrillItem {

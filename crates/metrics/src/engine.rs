@@ -11,7 +11,7 @@ use crate::kpi::{self, Family};
 use crate::output::Kpis;
 use crate::period::{BusinessClocks, DurationClock, Period};
 use crate::request::{Dimension, ReportRequest};
-use crate::slicing::{Cardinalities, Key, Keyer};
+use crate::slicing::{Cardinalities, Key, Keyer, Only};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -30,6 +30,8 @@ pub struct Ctx<'a, C> {
     /// Per-group business calendars, when the request has calendars: the families then also
     /// measure every end-point duration in business time.
     pub business: Option<&'a BusinessClocks<'a>>,
+    /// The request's filter: slices feed only what it admits.
+    pub only: Only,
 }
 
 /// One family's cells per scope: `out[s]` belongs to `scopes[s]`.
@@ -89,7 +91,17 @@ pub fn compute<C: DurationClock>(
         now,
         main: true,
         business: business.as_ref(),
+        only: Only::resolve(&req.filter, &ds.names),
     };
+    // A filter keeps the rows of a grouping by its dimensions, where the families that do not
+    // follow them have no KPIs.
+    let filtered = req.filter.dimensions();
+    let families: Vec<Family> = plan
+        .families
+        .iter()
+        .copied()
+        .filter(|f| filtered.iter().all(|&d| f.supports(d)))
+        .collect();
     let prev = Ctx {
         period: period.previous(),
         main: false,
@@ -98,7 +110,7 @@ pub fn compute<C: DurationClock>(
 
     // Tasks: (family, ctx, scopes). Scope None is the totals.
     let mut tasks: Vec<Task<C>> = Vec::new();
-    for &f in &plan.families {
+    for &f in &families {
         let mut scopes = vec![None];
         for k in &keyers {
             if k.dims.iter().all(|&d| f.supports(d)) {
@@ -197,8 +209,7 @@ pub fn compute<C: DurationClock>(
         ..main
     };
     for (g, keyer) in keyers.iter().enumerate() {
-        for f in plan
-            .families
+        for f in families
             .iter()
             .filter(|f| keyer.dims.iter().all(|&d| f.supports(d)))
         {
@@ -286,6 +297,7 @@ pub fn family_timings<C: DurationClock>(
         now: millis(req.now),
         main: true,
         business: business.as_ref(),
+        only: Only::resolve(&req.filter, &ds.names),
     };
     for f in Family::ALL {
         let mut scopes = vec![None];

@@ -45,7 +45,7 @@ pub use dataset::{Dataset, DatasetStats};
 pub use output::{AgentRow, Report};
 pub use period::{CalendarClock, DurationClock};
 pub use request::{
-    Dimension, MAX_DIMENSIONS, RankWeights, ReportRequest, RequestError, UnknownDimension,
+    Dimension, Filter, MAX_DIMENSIONS, RankWeights, ReportRequest, RequestError, UnknownDimension,
     week_start_for_language,
 };
 

@@ -642,6 +642,9 @@ impl Change {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub period: PeriodInfo,
+    /// The filter the report is restricted to (absent when none).
+    #[serde(skip_serializing_if = "crate::request::Filter::is_empty")]
+    pub filter: crate::request::Filter,
     pub kpis: Kpis,
     pub by: Vec<Grouping>,
     #[serde(skip_serializing_if = "Option::is_none")]

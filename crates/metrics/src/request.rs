@@ -117,6 +117,42 @@ impl Default for RankWeights {
     }
 }
 
+/// One channel, group and/or agent (ids as in the events); `None` leaves a dimension free.
+///
+/// A report with a filter is exactly the row of a grouping by the filtered dimensions: an item
+/// counts when its channel and group are those named, and a KPI credited to an agent (volume
+/// to the assignee, first reply to its author, a solve to the solver) counts when it is that
+/// agent's. KPIs of families that do not follow a filtered dimension (sessions, costs,
+/// self-service, customer lifecycle) are absent, as they are from such a row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Filter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+}
+
+impl Filter {
+    /// The filtered dimensions, in the order channel, group, agent.
+    pub fn dimensions(&self) -> Vec<Dimension> {
+        [
+            (self.channel.is_some(), Dimension::Channel),
+            (self.group.is_some(), Dimension::Group),
+            (self.agent.is_some(), Dimension::Agent),
+        ]
+        .into_iter()
+        .filter_map(|(on, d)| on.then_some(d))
+        .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &Filter::default()
+    }
+}
+
 /// A report request. Build it with [`ReportRequest::new`] and set what differs.
 #[derive(Debug, Clone)]
 pub struct ReportRequest {
@@ -151,6 +187,8 @@ pub struct ReportRequest {
     /// carries the business-time variant of every end-point duration KPI
     /// (`first_reply_time_business`…), each item measured with its ticket's group calendar.
     pub calendars: Option<Arc<Calendars>>,
+    /// Only the items of one channel, group and/or agent (see [`Filter`]).
+    pub filter: Filter,
 }
 
 impl ReportRequest {
@@ -171,6 +209,7 @@ impl ReportRequest {
             health_lookback_days: 90,
             health_limit: 20,
             calendars: None,
+            filter: Filter::default(),
         }
     }
 

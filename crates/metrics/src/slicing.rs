@@ -5,8 +5,10 @@
 //! a cell is found through a dense table when the grouping has few possible keys (month ×
 //! channel has 13 × 9) and through a hash map otherwise.
 
+use crate::names::Names;
 use crate::period::{Buckets, Period};
-use crate::request::Dimension;
+use crate::request::{Dimension, Filter};
+use crate::table::tickets::channel_label;
 use hashbrown::HashMap;
 
 pub type Key = u128;
@@ -22,6 +24,56 @@ pub struct Attrs<'a> {
     pub kind: u32,
     pub org: u32,
     pub tags: &'a [u32],
+}
+
+/// A request's [`Filter`] as codes: the one value each filtered dimension admits. A name the
+/// dataset does not know admits nothing (its code is one no item has).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Only {
+    channel: Option<u32>,
+    group: Option<u32>,
+    agent: Option<u32>,
+}
+
+/// The code of a name no item has.
+const NOTHING: u32 = u32::MAX;
+
+impl Only {
+    pub fn resolve(f: &Filter, names: &Names) -> Only {
+        let channels = sanjeh_domain::Channel::ALL.len() + 1;
+        Only {
+            channel: code_of(f.channel.as_deref(), channels, channel_label),
+            group: code_of(f.group.as_deref(), names.groups.len(), |i| {
+                names.groups.label(i)
+            }),
+            agent: code_of(f.agent.as_deref(), names.agents.len(), |i| {
+                names.agents.label(i)
+            }),
+        }
+    }
+
+    /// Whether every item is admitted.
+    pub fn is_free(&self) -> bool {
+        *self == Only::default()
+    }
+
+    /// Whether an item with these values is in the filter's slice (agents aside).
+    #[inline(always)]
+    pub fn admits(&self, a: &Attrs) -> bool {
+        self.channel.is_none_or(|c| c == a.channel) && self.group.is_none_or(|g| g == a.group)
+    }
+
+    /// Whether a KPI credited to `agent` is in the filter's slice.
+    #[inline(always)]
+    pub fn credits(&self, agent: u32) -> bool {
+        self.agent.is_none_or(|x| x == agent)
+    }
+}
+
+/// The code among `1..n` labelled `value` ([`NOTHING`] if none is), or `None` for no value.
+fn code_of<'a>(value: Option<&str>, n: usize, label: impl Fn(u32) -> Option<&'a str>) -> Option<u32> {
+    let v = value?;
+    Some((1..n as u32).find(|&i| label(i) == Some(v)).unwrap_or(NOTHING))
 }
 
 /// How one grouping turns an item into row keys.
@@ -212,6 +264,9 @@ pub struct Slice<'k, A> {
     rest: Vec<Part>,
     /// False for totals computed from another slice's cells: feeding does nothing.
     active: bool,
+    /// The request's filter, and whether the current item is outside it.
+    only: Only,
+    outside: bool,
 }
 
 impl<'k, A: Default> Slice<'k, A> {
@@ -249,15 +304,30 @@ impl<'k, A: Default> Slice<'k, A> {
             accs,
             rest: vec![Part::default()],
             active: true,
+            only: Only::default(),
+            outside: false,
         }
+    }
+
+    /// Feeds only what `only` admits.
+    pub fn only(mut self, only: Only) -> Slice<'k, A> {
+        self.only = only;
+        self
     }
 
     /// Sets the static dimension values of the next item(s).
     #[inline]
     pub fn begin(&mut self, a: &Attrs) {
+        self.outside = !self.only.admits(a);
         if let Some(k) = self.keyer {
             k.static_keys(a, &mut self.rest);
         }
+    }
+
+    /// Whether a feed credited to `agent` is outside the filter (so it feeds nothing).
+    #[inline(always)]
+    fn refused(&self, agent: u32) -> bool {
+        self.outside || !self.only.credits(agent)
     }
 
     #[inline(always)]
@@ -320,6 +390,9 @@ impl<'k, A: Default> Slice<'k, A> {
     /// `t` must be inside the period.
     #[inline]
     pub fn at(&mut self, agent: u32, t: i64, mut f: impl FnMut(&mut A, i64)) {
+        if self.refused(agent) {
+            return;
+        }
         let Some(k) = self.keyer else {
             if self.active {
                 f(&mut self.accs[0], self.period.to);
@@ -339,6 +412,9 @@ impl<'k, A: Default> Slice<'k, A> {
     /// end) satisfies `open < T <= close`: for "as of the end of the period" KPIs such as the
     /// backlog. `f` receives the end instant too.
     pub fn at_ends(&mut self, agent: u32, open: i64, close: i64, mut f: impl FnMut(&mut A, i64)) {
+        if self.refused(agent) {
+            return;
+        }
         let to = self.period.to;
         let Some(k) = self.keyer else {
             if self.active && open < to && to <= close {
@@ -390,6 +466,9 @@ impl<'k, A: Default> Slice<'k, A> {
 
     /// Feeds the cell of sub-period `i` of [`Slice::sub_periods`].
     pub fn at_sub(&mut self, agent: u32, i: usize, mut f: impl FnMut(&mut A)) {
+        if self.refused(agent) {
+            return;
+        }
         let Some(k) = self.keyer else {
             if self.active {
                 f(&mut self.accs[0]);

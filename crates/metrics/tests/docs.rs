@@ -67,6 +67,9 @@ fn every_worked_example_is_what_the_engine_computes() {
             let dims: Vec<&str> = dims.iter().map(|d| d.as_str().unwrap()).collect();
             by(&mut req, &dims);
         }
+        if let Some(f) = spec.get("filter") {
+            req.filter = serde_json::from_value(f.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
         if let Some(c) = spec.get("calendars") {
             let config: sanjeh_calendar::CalendarsConfig =
                 serde_json::from_value(c.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use sanjeh_metrics::Dataset;
+use sanjeh_metrics::{Dataset, Filter};
 use sanjeh_metrics::replay::Replayer;
 use serde_json::Value;
 
@@ -300,6 +300,63 @@ proptest! {
         if let Some(last) = v["by"][0]["rows"].as_array().unwrap().iter().rfind(|r| r["key"]["day"] == "2026-03-31") {
             prop_assert_eq!(&last["kpis"]["backlog"]["value"], &v["kpis"]["backlog"]["value"]);
         }
+    }
+
+    /// A filtered report is the row of a grouping by the filtered dimensions, for the period
+    /// and for the previous one; a name the data does not know matches nothing.
+    #[test]
+    fn a_filter_gives_the_row_of_a_grouping_by_its_dimensions(
+        specs in prop::collection::vec(ticket_spec(true), 1..25),
+        dims in prop::sample::select(vec![vec!["channel"], vec!["agent"], vec!["channel", "agent"]]),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let ds = dataset(&interleaved(&specs));
+        let (from, to) = (START + 20 * 24 * 60 * MIN, START + 50 * 24 * 60 * MIN);
+        let row_of = |from: i64, to: i64, filter: &Filter| {
+            let mut req = request(&iso(from), &iso(to));
+            by(&mut req, &dims);
+            let (_, v) = run(&ds, &req);
+            v["by"][0]["rows"].as_array().unwrap().iter().find(|r| {
+                r["key"]["channel"].as_str() == filter.channel.as_deref()
+                    && r["key"]["agent"].as_str() == filter.agent.as_deref()
+            }).map(|r| r["kpis"].clone())
+        };
+        let mut req = request(&iso(from), &iso(to));
+        by(&mut req, &dims);
+        let (_, grouped) = run(&ds, &req);
+        let rows = grouped["by"][0]["rows"].as_array().unwrap();
+        // A row whose every key has a value (none cannot be asked for by a filter).
+        let named: Vec<&Value> = rows.iter().filter(|r| dims.iter().all(|d| r["key"][d].is_string())).collect();
+        prop_assume!(!named.is_empty());
+        let row = pick.get(&named);
+        let filter = Filter {
+            channel: row["key"]["channel"].as_str().map(str::to_owned),
+            agent: row["key"]["agent"].as_str().map(str::to_owned),
+            ..Filter::default()
+        };
+        let mut filtered = request(&iso(from), &iso(to));
+        filtered.filter = filter.clone();
+        filtered.compare_previous = true;
+        let (_, v) = run(&ds, &filtered);
+        let mut totals = v["kpis"].clone();
+        totals.as_object_mut().unwrap().remove("top_agents");
+        prop_assert_eq!(&totals, &row["kpis"]);
+        let len = to - from;
+        if let Some(prev) = row_of(from - len, from, &filter) {
+            prop_assert_eq!(&v["previous"]["kpis"], &prev);
+        } else {
+            prop_assert_eq!(n(&v["previous"]["kpis"]["ticket_volume"]["value"]), 0);
+        }
+        // The ranking is the slice's: only the filtered agent, if any.
+        if let Some(agent) = &filter.agent {
+            for a in v["kpis"]["top_agents"].as_array().unwrap() {
+                prop_assert_eq!(a["agent"].as_str(), Some(agent.as_str()));
+            }
+        }
+        filtered.filter.agent = Some("nobody".into());
+        let (_, none) = run(&ds, &filtered);
+        prop_assert_eq!(n(&none["kpis"]["ticket_volume"]["value"]), 0);
+        prop_assert_eq!(n(&none["kpis"]["solved_tickets"]["value"]), 0);
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub async fn run(settings: &Settings, args: &ReportArgs) -> CliResult {
         by: args.by.clone(),
         lang: args.lang.clone(),
         previous: Some(!args.no_previous),
+        channel: args.channel.clone(),
+        group: args.group.clone(),
+        agent: args.agent.clone(),
         ..ReportParams::default()
     };
     let mut request = params

@@ -25,7 +25,7 @@ struct Sessions {
 pub fn run_sessions<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let p = ctx.period;
     let plan = Totals::plan(scopes);
-    let mut slices: Vec<Slice<Sessions>> = plan.slices(scopes, p, Sessions::default);
+    let mut slices: Vec<Slice<Sessions>> = plan.slices(scopes, p, ctx.only, Sessions::default);
     for slice in &mut slices {
         slice.begin(&Attrs::default());
     }
@@ -65,7 +65,7 @@ pub fn run_learning<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
     let s = &ds.solves;
     let p = ctx.period;
     let plan = Totals::plan(scopes);
-    let mut slices: Vec<Slice<Learning>> = plan.slices(scopes, p, Learning::default);
+    let mut slices: Vec<Slice<Learning>> = plan.slices(scopes, p, ctx.only, Learning::default);
     for i in s.zones.rows(0..s.len(), p) {
         if s.agent[i] == 0 || s.tag_set[i] == 0 || !p.contains(s.at[i]) {
             continue;

@@ -62,7 +62,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         handle: Samples::count_only(),
         ..Acc::default()
     };
-    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, counting);
+    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, ctx.only, counting);
     for row in c.zones.rows(1..c.len(), p) {
         let queued = c.queued[row];
         let in_queue = queued != NEVER && p.contains(queued);

@@ -38,7 +38,7 @@ struct Acc {
 
 pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let ds = ctx.ds;
-    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, ctx.period);
+    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, ctx.period, ctx.only);
     let subs: Vec<_> = slices.iter().map(Slice::sub_periods).collect();
     let changes = ds.events.lifecycle_by_customer();
     for list in changes.chunk_by(|a, b| a.customer == b.customer) {

@@ -23,7 +23,7 @@ use crate::percentile::Samples;
 use crate::period::DurationClock;
 use crate::period::Period;
 use crate::request::Dimension;
-use crate::slicing::{Attrs, Key, Keyer, Slice};
+use crate::slicing::{Attrs, Key, Keyer, Only, Slice};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -163,12 +163,16 @@ pub fn customer_org(ds: &Dataset, customer: u32) -> u32 {
     ds.events.customer_org.get(&customer).copied().unwrap_or(0)
 }
 
-/// A fresh slice per scope.
+/// A fresh slice per scope, feeding only what `only` admits.
 pub fn per_scope<'k, A: Default>(
     scopes: &[Option<&'k Keyer>],
     period: Period,
+    only: Only,
 ) -> Vec<Slice<'k, A>> {
-    scopes.iter().map(|k| Slice::new(*k, period)).collect()
+    scopes
+        .iter()
+        .map(|k| Slice::new(*k, period).only(only))
+        .collect()
 }
 
 /// Where a family's totals come from.
@@ -216,6 +220,7 @@ impl Totals {
         self,
         scopes: &[Option<&'k Keyer>],
         period: Period,
+        only: Only,
         counting: impl Fn() -> A,
     ) -> Vec<Slice<'k, A>> {
         scopes
@@ -225,6 +230,7 @@ impl Totals {
                 (None, Totals::All(_)) => Slice::idle_totals(counting(), period),
                 _ => Slice::new(*k, period),
             })
+            .map(|s| s.only(only))
             .collect()
     }
 

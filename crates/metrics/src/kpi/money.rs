@@ -38,7 +38,7 @@ fn coverage_end(c: &CostEntry, tz: &jiff::tz::TimeZone) -> Option<i64> {
 pub fn run_costs<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let costs = &ctx.ds.events.costs;
     let ends: Vec<Option<i64>> = costs.iter().map(|c| coverage_end(c, &ctx.req.tz)).collect();
-    let mut slices: Vec<Slice<Costs>> = per_scope(scopes, ctx.period);
+    let mut slices: Vec<Slice<Costs>> = per_scope(scopes, ctx.period, ctx.only);
     for slice in &mut slices {
         slice.begin(&Attrs::default());
         for (i, sp) in slice.sub_periods().into_iter().enumerate() {
@@ -92,7 +92,7 @@ pub fn run_costs<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> F
 pub fn run_revenue<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let ds = ctx.ds;
     let plan = Totals::plan(scopes);
-    let mut slices: Vec<Slice<Revenue>> = plan.slices(scopes, ctx.period, Revenue::default);
+    let mut slices: Vec<Slice<Revenue>> = plan.slices(scopes, ctx.period, ctx.only, Revenue::default);
     let tags = needs_tags(scopes);
     for o in &ds.events.opportunities.entries {
         if !o.won || !ctx.period.contains(o.at) {

@@ -16,7 +16,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let plan = Totals::plan(scopes);
     let business = ctx.business;
     let counting = || (Samples::count_only(), Samples::count_only());
-    let mut slices: Vec<Slice<(Samples, Samples)>> = plan.slices(scopes, p, counting);
+    let mut slices: Vec<Slice<(Samples, Samples)>> = plan.slices(scopes, p, ctx.only, counting);
     let tags = needs_tags(scopes);
     for i in r.zones.rows(0..r.len(), p) {
         let at = r.at[i];

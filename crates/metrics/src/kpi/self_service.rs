@@ -18,7 +18,7 @@ struct Acc {
 pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let ds = ctx.ds;
     let p = ctx.period;
-    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p);
+    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p, ctx.only);
     for slice in &mut slices {
         slice.begin(&Attrs::default());
     }

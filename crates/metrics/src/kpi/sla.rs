@@ -26,7 +26,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let ds = ctx.ds;
     let p = ctx.period;
     let tags = needs_tags(scopes);
-    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p);
+    let mut slices: Vec<Slice<Acc>> = per_scope(scopes, p, ctx.only);
     for (row, runs) in ds.sla.finished_in(p) {
         if !runs.iter().any(|r| p.contains(r.ended)) {
             continue;

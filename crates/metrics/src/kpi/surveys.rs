@@ -44,7 +44,7 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
         survey_code(SurveyKind::Ces),
     );
     let plan = Totals::plan(scopes);
-    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::default);
+    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, ctx.only, Acc::default);
     let tags = needs_tags(scopes);
     for i in s.zones.rows(0..s.len(), p) {
         if !s.live[i] || !p.contains(s.at[i]) {

@@ -278,7 +278,7 @@ fn pass<'k, C: DurationClock>(
     let p = ctx.period;
     let window = ctx.req.repeat_window_days.saturating_mul(DAY_MS);
     let repeats = repeat_bits(ds, p, window, rows.clone());
-    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, Acc::counting_only);
+    let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, ctx.only, Acc::counting_only);
     let mut intervals: Vec<Interval> = Vec::with_capacity(4);
     let tags = needs_tags(scopes);
     let sla_empty = ds.sla.overdue.is_empty();
@@ -286,6 +286,10 @@ fn pass<'k, C: DurationClock>(
     for row in t.rows_for(rows.clone(), p) {
         let tk = t.get(row);
         if !tk.is_present() || tk.created >= p.to {
+            continue;
+        }
+        // Outside the filter nothing is fed: skip the work (the slices would refuse it too).
+        if !ctx.only.is_free() && !ctx.only.admits(&ticket_attrs(ds, row, false)) {
             continue;
         }
         let created = tk.created;
@@ -592,6 +596,7 @@ mod tests {
             now: period.to,
             main: true,
             business: None,
+            only: Default::default(),
         };
         for dims in [
             vec![Dimension::Agent],

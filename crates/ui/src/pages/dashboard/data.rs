@@ -1,12 +1,11 @@
-//! Asks the KPI engine for everything the dashboard shows, in one report (plus one for the
-//! previous period when filtered), and picks the cards, the chart tables and the agents'
-//! ranking out of it. Nothing is computed here but the selection of rows.
+//! Asks the KPI engine for everything the dashboard shows, in one report, and picks the cards,
+//! the chart tables and the agents' ranking out of it. Nothing is computed here but the
+//! selection of rows.
 //!
-//! A filter (channel, group, agent) is a row of a grouping by the filtered dimensions: the
-//! engine's rows are exactly the KPIs of that slice (`docs/metrics.md`, "Dimensions of an
-//! item"). The report groups by time bucket + filters (trends), by time bucket + channel +
-//! filters (volume per channel), by the filters alone (cards) and by agent + filters (the
-//! ranking within the slice).
+//! A filter (channel, group, agent) is the report's own filter: the engine feeds only the
+//! slice's items, and its totals, previous period and ranking are exactly the slice's
+//! (`docs/metrics.md`, "Filters"). The report groups by time bucket (trends) and by time
+//! bucket and channel (volume per channel).
 
 use super::view::View;
 use sanjeh_metrics::drill::DrillKpi;
@@ -44,24 +43,14 @@ pub const CARDS: &[(&str, Unit)] = &[
     ("service_level", Unit::Rate),
 ];
 
-/// The KPIs the dashboard asks the engine for (only their families run).
+/// The KPIs the dashboard asks the engine for (only their families run; under a filter, the
+/// engine leaves out those that do not follow it, such as work sessions under a channel).
 const ASKED: &[&str] = &[
     "ticket_volume",
     "sla_achievement_rate",
     "csat",
     "abandonment_rate",
     "top_agents",
-];
-
-/// The same for a filtered view, which ranks the agents from its own grouping by agent and
-/// the filters: the engine's whole-period ranking (and the grouping by agent alone it adds
-/// for it) would be thrown away. Work sessions follow no filter, so they are not asked.
-const ASKED_IN_SLICE: &[&str] = &[
-    "ticket_volume",
-    "sla_achievement_rate",
-    "csat",
-    "abandonment_rate",
-    "learning_rate",
 ];
 
 /// One KPI's figures for a card and the KPI table.
@@ -112,42 +101,23 @@ fn key(row: &Row, d: Dimension) -> Option<&str> {
         .and_then(|(_, v)| v.as_deref())
 }
 
-/// Whether a row is in the view's slice (every filtered dimension it has matches).
-fn in_slice(view: &View, row: &Row) -> bool {
-    view.filter_dims()
-        .into_iter()
-        .all(|d| key(row, d) == view.wanted(d))
-}
-
 fn request(view: &View, now: jiff::Timestamp, targets: &Targets) -> ReportRequest {
     let mut req = ReportRequest::new(view.from, view.to, view.tz.clone(), now);
     req.week_start = view.lang.week_start();
     req.targets = targets.clone();
+    req.filter = view.filter.clone();
+    req.compare_previous = true;
+    req.by = vec![view.bucket];
+    req.also_by = vec![volume_grouping(view)];
     req
 }
 
-/// Every grouping of the main report, in order: trends, volume per channel, cards (when
-/// filtered), agents (when filtered).
-fn groupings(view: &View) -> Vec<Vec<Dimension>> {
-    let f = view.filter_dims();
-    let without = |d: Dimension| f.iter().copied().filter(|x| *x != d).collect::<Vec<_>>();
-    let mut g = vec![
-        [vec![view.bucket], f.clone()].concat(),
-        [
-            vec![view.bucket, Dimension::Channel],
-            without(Dimension::Channel),
-        ]
-        .concat(),
-    ];
-    if !f.is_empty() {
-        g.push(f.clone());
-        g.push([vec![Dimension::Agent], without(Dimension::Agent)].concat());
-    }
-    g
+/// The grouping of the volume chart: time bucket and channel.
+fn volume_grouping(view: &View) -> Vec<Dimension> {
+    vec![view.bucket, Dimension::Channel]
 }
 
-/// The rows of the report's grouping by exactly `dims` (groupings asked twice are merged by
-/// the engine, so they are found by their dimensions, not their position).
+/// The rows of the report's grouping by exactly `dims`.
 fn rows_by<'r>(report: &'r Report, dims: &[Dimension]) -> &'r [Row] {
     report
         .by
@@ -158,71 +128,12 @@ fn rows_by<'r>(report: &'r Report, dims: &[Dimension]) -> &'r [Row] {
 
 /// Runs the engine for a view (call off the async workers: it reads the whole dataset).
 pub fn compute(ds: &Dataset, view: &View, targets: &Targets, now: jiff::Timestamp) -> Dash {
-    let mut req = request(view, now, targets);
-    let mut all = groupings(view);
-    req.by = all.remove(0);
-    req.also_by = all;
-    req.compare_previous = !view.is_filtered();
-    // A filtered view's previous period is a second report (the engine's previous period has
-    // totals only), computed beside the first so that each uses the cores the other leaves.
-    let prev_req = view.is_filtered().then(|| {
-        let mut prev_req = request(view, now, targets);
-        let len = view.to.duration_since(view.from);
-        prev_req.from = view.from - len;
-        prev_req.to = view.from;
-        prev_req.by = view.filter_dims();
-        prev_req
-    });
-    let asked = if view.is_filtered() {
-        ASKED_IN_SLICE
-    } else {
-        ASKED
-    };
-    let (report, prev) = std::thread::scope(|s| {
-        let prev = prev_req
-            .as_ref()
-            .map(|r| s.spawn(|| sanjeh_metrics::report_of_kpis(ds, r, asked)));
-        let report = sanjeh_metrics::report_of_kpis(ds, &req, asked);
-        let prev = prev.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        (report, prev)
-    });
-    let (current, previous) = if let Some(prev) = prev {
-        let pick = |r: &Report| {
-            r.by.first()
-                .and_then(|g| g.rows.iter().find(|row| in_slice(view, row)))
-                .map(|row| row.kpis.clone())
-        };
-        let cur = rows_by(&report, &view.filter_dims())
-            .iter()
-            .find(|row| in_slice(view, row))
-            .map(|row| row.kpis.clone())
-            .unwrap_or_default();
-        (cur, pick(&prev))
-    } else {
-        (
-            report.kpis.clone(),
-            report.previous.as_ref().map(|p| p.kpis.clone()),
-        )
-    };
-    let cards = cards(&report, current, previous);
-    let agents = if view.is_filtered() {
-        let all = groupings(view);
-        let rows = rows_by(&report, &all[all.len() - 1]);
-        sanjeh_metrics::rank_agents(
-            rows.iter().filter(|r| in_slice(view, r)).filter_map(|r| {
-                let id = key(r, Dimension::Agent)?.to_owned();
-                let name = report.names.agents.get(&id).cloned();
-                Some((id, name, &r.kpis))
-            }),
-            &req.rank_weights,
-        )
-    } else {
-        report.kpis.top_agents.clone().unwrap_or_default()
-    };
+    let report = sanjeh_metrics::report_of_kpis(ds, &request(view, now, targets), ASKED);
+    let previous = report.previous.as_ref().map(|p| p.kpis.clone());
     Dash {
-        cards,
+        cards: cards(&report, report.kpis.clone(), previous),
         tables: tables(view, &report),
-        agents,
+        agents: report.kpis.top_agents.clone().unwrap_or_default(),
     }
 }
 
@@ -315,10 +226,8 @@ fn table(
 fn tables(view: &View, report: &Report) -> Vec<Table> {
     let buckets = view.buckets();
     let bucket = view.bucket;
-    let all = groupings(view);
-    let trend: HashMap<&str, &Kpis> = rows_by(report, &all[0])
+    let trend: HashMap<&str, &Kpis> = rows_by(report, &[bucket])
         .iter()
-        .filter(|r| in_slice(view, r))
         .filter_map(|r| Some((key(r, bucket)?, &r.kpis)))
         .collect();
     let s = |f: &dyn Fn(&Kpis) -> Option<f64>| series(&buckets, &trend, f);
@@ -327,10 +236,7 @@ fn tables(view: &View, report: &Report) -> Vec<Table> {
     // Volume per channel: the channels that have tickets in the period, in catalogue order.
     let mut per_channel: HashMap<(&str, &str), f64> = HashMap::new();
     {
-        for r in rows_by(report, &all[1])
-            .iter()
-            .filter(|r| in_slice(view, r))
-        {
+        for r in rows_by(report, &volume_grouping(view)) {
             if let (Some(b), Some(c)) = (key(r, bucket), key(r, Dimension::Channel)) {
                 let v = r.kpis.ticket_volume.map_or(0, |c| c.value);
                 *per_channel.entry((b, c)).or_default() += v as f64;

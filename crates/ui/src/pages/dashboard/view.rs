@@ -199,30 +199,6 @@ impl View {
         })
     }
 
-    /// The filter dimensions in use, in a fixed order (the rows of a grouping by them are the
-    /// filtered slice).
-    pub fn filter_dims(&self) -> Vec<Dimension> {
-        let f = &self.filter;
-        [
-            (f.channel.is_some(), Dimension::Channel),
-            (f.group.is_some(), Dimension::Group),
-            (f.agent.is_some(), Dimension::Agent),
-        ]
-        .into_iter()
-        .filter_map(|(on, d)| on.then_some(d))
-        .collect()
-    }
-
-    /// The filter's value for a dimension.
-    pub fn wanted(&self, d: Dimension) -> Option<&str> {
-        match d {
-            Dimension::Channel => self.filter.channel.as_deref(),
-            Dimension::Group => self.filter.group.as_deref(),
-            Dimension::Agent => self.filter.agent.as_deref(),
-            _ => None,
-        }
-    }
-
     pub fn is_filtered(&self) -> bool {
         self.filter != Filter::default()
     }
@@ -382,7 +358,7 @@ mod tests {
         assert_eq!(v.bucket, Dimension::Day);
         assert_eq!(v.buckets().len(), 31);
         assert_eq!(v.query(), "from=2026-01-01&to=2026-01-31&group=a%20b");
-        assert_eq!(v.filter_dims(), [Dimension::Group]);
+        assert_eq!(v.filter.dimensions(), [Dimension::Group]);
     }
 
     #[test]
