@@ -254,5 +254,53 @@ async fn engine_agrees_with_sql_on_demo_history() {
     )
     .await;
     assert_eq!(k["complaints"]["value"].as_i64(), Some(complaints));
+
+    // Filtered to one channel and one agent: the items of that channel credited to that agent.
+    let top_solver = "(SELECT solved_by FROM ticket_facts WHERE solved_by IS NOT NULL \
+        GROUP BY solved_by ORDER BY COUNT(*) DESC, solved_by LIMIT 1)";
+    let agent: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {top_solver}")))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let filtered: Value = serde_json::from_str(&sanjeh(
+        &db,
+        &[
+            "report",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2026-01-01",
+            "--no-previous",
+            "--channel",
+            "email",
+            "--agent",
+            &agent,
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let f = &filtered["kpis"];
+    let email = "JOIN tickets t ON t.id = f.ticket AND t.channel = 'email'";
+    let solved = count(
+        &pool,
+        &format!(
+            "SELECT COUNT(*) FROM ticket_facts f {email} WHERE f.last_solved_at >= $1 \
+            AND f.last_solved_at < $2 AND f.merged_at IS NULL AND f.solved_by = {top_solver}"
+        ),
+    )
+    .await;
+    assert!(solved > 0, "{agent} solved no email ticket");
+    assert_eq!(f["solved_tickets"]["value"].as_i64(), Some(solved));
+    let frt = durations(
+        &pool,
+        &format!(
+            "SELECT f.first_reply_at - f.created_at FROM ticket_facts f {email} \
+            WHERE NOT f.outbound AND f.first_reply_at >= $1 AND f.first_reply_at < $2 \
+            AND f.first_reply_by = {top_solver}"
+        ),
+    )
+    .await;
+    check_duration(&f["first_reply_time"], &frt, "first_reply_time, filtered");
     pool.close().await;
 }

@@ -10,11 +10,11 @@
 //! dimensions does (the ticket's current channel and group; the agent the KPI credits).
 
 use crate::dataset::Dataset;
+use crate::kpi::ticket_attrs;
 use crate::period::Period;
 use crate::request::ReportRequest;
-use crate::table::sla::SlaTable;
-use crate::kpi::ticket_attrs;
 use crate::slicing::Only;
+use crate::table::sla::SlaTable;
 
 /// The ticket KPIs whose items can be listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

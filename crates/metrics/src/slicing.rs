@@ -71,9 +71,17 @@ impl Only {
 }
 
 /// The code among `1..n` labelled `value` ([`NOTHING`] if none is), or `None` for no value.
-fn code_of<'a>(value: Option<&str>, n: usize, label: impl Fn(u32) -> Option<&'a str>) -> Option<u32> {
+fn code_of<'a>(
+    value: Option<&str>,
+    n: usize,
+    label: impl Fn(u32) -> Option<&'a str>,
+) -> Option<u32> {
     let v = value?;
-    Some((1..n as u32).find(|&i| label(i) == Some(v)).unwrap_or(NOTHING))
+    Some(
+        (1..n as u32)
+            .find(|&i| label(i) == Some(v))
+            .unwrap_or(NOTHING),
+    )
 }
 
 /// How one grouping turns an item into row keys.

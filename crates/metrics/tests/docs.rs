@@ -68,7 +68,8 @@ fn every_worked_example_is_what_the_engine_computes() {
             by(&mut req, &dims);
         }
         if let Some(f) = spec.get("filter") {
-            req.filter = serde_json::from_value(f.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            req.filter =
+                serde_json::from_value(f.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
         }
         if let Some(c) = spec.get("calendars") {
             let config: sanjeh_calendar::CalendarsConfig =

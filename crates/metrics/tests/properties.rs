@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use sanjeh_metrics::{Dataset, Filter};
 use sanjeh_metrics::replay::Replayer;
+use sanjeh_metrics::{Dataset, Filter};
 use serde_json::Value;
 
 const START: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z

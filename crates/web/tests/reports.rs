@@ -62,6 +62,31 @@ async fn reports_are_live_and_explain_names_the_events() {
         );
         assert_eq!(report["kpis"]["csat"]["value"], 1.0);
         assert_eq!(report["by"][0]["dimensions"], json!(["channel"]));
+        // A filtered report is the email row of that grouping, and says what it was filtered by.
+        let email = report["by"][0]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"]["channel"] == "email")
+            .unwrap()["kpis"]
+            .clone();
+        let url = format!("{base}/reports?from=2026-01-01&to=2026-02-01&channel=email&agent=A-2");
+        let (status, filtered) = get(&client, &url, &reporter).await;
+        assert_eq!(status, 200, "{}: {filtered}", db.name);
+        assert_eq!(
+            filtered["filter"],
+            json!({"channel": "email", "agent": "A-2"})
+        );
+        assert_eq!(filtered["kpis"]["solved_tickets"]["value"], 1);
+        assert_eq!(filtered["kpis"]["solved_tickets"], email["solved_tickets"]);
+        assert_eq!(
+            filtered["kpis"]["first_reply_time"],
+            email["first_reply_time"]
+        );
+        let url = format!("{base}/reports?from=2026-01-01&to=2026-02-01&channel=pigeon");
+        let (status, problem) = get(&client, &url, &reporter).await;
+        assert_eq!(status, 422, "{}: {problem}", db.name);
+        assert_eq!(problem["field"], "channel");
 
         // A live change shows in the next report within a second.
         let patched = client

@@ -92,7 +92,8 @@ pub fn run_costs<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> F
 pub fn run_revenue<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyOut {
     let ds = ctx.ds;
     let plan = Totals::plan(scopes);
-    let mut slices: Vec<Slice<Revenue>> = plan.slices(scopes, ctx.period, ctx.only, Revenue::default);
+    let mut slices: Vec<Slice<Revenue>> =
+        plan.slices(scopes, ctx.period, ctx.only, Revenue::default);
     let tags = needs_tags(scopes);
     for o in &ds.events.opportunities.entries {
         if !o.won || !ctx.period.contains(o.at) {
