@@ -10,7 +10,7 @@
 mod chrome;
 mod common;
 
-use chrome::{screenshot, wait_for_text};
+use chrome::{screenshot, wait_for_text, wait_until};
 use common::{PASSWORD, TICKET, TestApp};
 use std::time::Duration;
 use thirtyfour::prelude::*;
@@ -154,8 +154,12 @@ async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .send_keys(PASSWORD)
         .await?;
     driver.find(By::Id("signin-submit")).await?.click().await?;
-    let url = driver.current_url().await?;
-    assert!(url.path().starts_with("/tickets"), "signed in, at {url}");
+    // The click can return before the next page has loaded (argon2 in a debug build, on a
+    // loaded machine).
+    wait_until("signed in", || async {
+        Ok(driver.current_url().await?.path().starts_with("/tickets"))
+    })
+    .await?;
 
     assert_eq!(solved_count(driver, base).await?, "0");
 

@@ -9,10 +9,9 @@
 mod chrome;
 mod common;
 
-use chrome::wait_for_text;
+use chrome::{wait_for_text, wait_until};
 use common::{PASSWORD, TICKET, TestApp};
 use sanjeh_store::{Incoming, Request};
-use std::time::Duration;
 use thirtyfour::prelude::*;
 
 #[tokio::test]
@@ -39,22 +38,6 @@ async fn keyboard_shortcuts_and_applying_a_macro() {
 
 async fn press(driver: &WebDriver, key: &str) -> WebDriverResult<()> {
     driver.action_chain().send_keys(key).perform().await
-}
-
-/// Waits (up to 10 s) for `check` to hold; an error (an element gone stale while the next
-/// page loads) counts as not yet.
-async fn wait_until<F, Fut>(what: &str, mut check: F) -> WebDriverResult<()>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = WebDriverResult<bool>>,
-{
-    for _ in 0..100 {
-        if matches!(check().await, Ok(true)) {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {

@@ -216,12 +216,24 @@ fn row(out: &mut String, cells: &[String], markdown: bool, widths: &[usize]) {
 fn table(report: &Value, markdown: bool) -> String {
     let mut out = String::new();
     let period = &report["period"];
+    // The filter, if any, as `channel=email, agent=A-2`.
+    let only: Vec<String> = report["filter"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(d, v)| format!("{d}={}", v.as_str().unwrap_or("")))
+        .collect();
     let _ = writeln!(
         out,
-        "Report {} → {} ({})\n",
+        "Report {} → {} ({}){}\n",
         period["from"].as_str().unwrap_or(""),
         period["to"].as_str().unwrap_or(""),
-        period["tz"].as_str().unwrap_or("")
+        period["tz"].as_str().unwrap_or(""),
+        if only.is_empty() {
+            String::new()
+        } else {
+            format!(", only {}", only.join(", "))
+        }
     );
     let widths = [28, 64, 8, 8];
     row(
@@ -422,4 +434,31 @@ fn agents_csv(agents: &Value) -> String {
         let _ = w.write_record(agent_cells(a));
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_says_what_the_report_is_filtered_to() {
+        let report = serde_json::json!({
+            "period": {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z", "tz": "UTC"},
+            "filter": {"channel": "email", "agent": "A-2"},
+            "kpis": {},
+        });
+        let first = table(&report, false).lines().next().unwrap().to_owned();
+        assert!(
+            first.ends_with("(UTC), only channel=email, agent=A-2"),
+            "{first}"
+        );
+        let whole = serde_json::json!({"period": {"tz": "UTC"}, "kpis": {}});
+        assert!(
+            table(&whole, false)
+                .lines()
+                .next()
+                .unwrap()
+                .ends_with("(UTC)")
+        );
+    }
 }

@@ -66,6 +66,22 @@ pub async fn start_chromedriver(binary: &Path) -> (Driver, String) {
     panic!("chromedriver did not start on port {port}");
 }
 
+/// Waits (up to 10 s) for `check` to hold; an error (an element gone stale while the next
+/// page loads) counts as not yet.
+pub async fn wait_until<F, Fut>(what: &str, mut check: F) -> WebDriverResult<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = WebDriverResult<bool>>,
+{
+    for _ in 0..100 {
+        if matches!(check().await, Ok(true)) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
 /// Waits (up to 10 s) until the element at `css` exists and its text is `expected`.
 pub async fn wait_for_text(driver: &WebDriver, css: &str, expected: &str) -> WebDriverResult<()> {
     wait_for_text_where(driver, css, &format!("= {expected:?}"), |t| t == expected).await
