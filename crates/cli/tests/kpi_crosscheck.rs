@@ -23,6 +23,22 @@ fn sanjeh(db: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `sanjeh report` over 2025 as JSON, without the previous period, with `extra` flags.
+fn year_report(db: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "report",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2026-01-01",
+        "--no-previous",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&sanjeh(db, &args)).unwrap()
+}
+
 /// Percentile with linear interpolation between closest ranks.
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = p * (sorted.len() - 1) as f64;
@@ -100,20 +116,7 @@ async fn engine_agrees_with_sql_on_demo_history() {
         &db,
         &["demo", "--tickets", "3000", "--seed", "7", "--no-serve"],
     );
-    let report: Value = serde_json::from_str(&sanjeh(
-        &db,
-        &[
-            "report",
-            "--from",
-            "2025-01-01",
-            "--to",
-            "2026-01-01",
-            "--no-previous",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
+    let report = year_report(&db, &[]);
     let k = &report["kpis"];
     let pool = SqlitePool::connect(&format!("sqlite:{db}?mode=ro"))
         .await
@@ -262,24 +265,7 @@ async fn engine_agrees_with_sql_on_demo_history() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let filtered: Value = serde_json::from_str(&sanjeh(
-        &db,
-        &[
-            "report",
-            "--from",
-            "2025-01-01",
-            "--to",
-            "2026-01-01",
-            "--no-previous",
-            "--channel",
-            "email",
-            "--agent",
-            &agent,
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
+    let filtered = year_report(&db, &["--channel", "email", "--agent", &agent]);
     let f = &filtered["kpis"];
     let email = "JOIN tickets t ON t.id = f.ticket AND t.channel = 'email'";
     let solved = count(
