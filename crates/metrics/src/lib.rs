@@ -89,16 +89,6 @@ pub fn report_of_kpis(ds: &Dataset, req: &ReportRequest, kpis: &[&str]) -> Repor
     assemble::report_of(ds, req, &CalendarClock, &families)
 }
 
-/// Ranks agents from rows of one agent each (id, display name, the row's KPIs), as
-/// [`top_agents`] ranks the rows of a by-agent grouping: for a ranking within a slice (the
-/// rows of a grouping by agent and channel that have one channel, say).
-pub fn rank_agents<'a>(
-    rows: impl IntoIterator<Item = (String, Option<String>, &'a output::Kpis)>,
-    weights: &RankWeights,
-) -> Vec<AgentRow> {
-    kpi::agents::rank_rows(rows.into_iter(), weights)
-}
-
 #[doc(hidden)]
 pub fn family_timings(ds: &Dataset, req: &ReportRequest, reps: usize) -> Vec<(String, f64)> {
     engine::family_timings(ds, req, &CalendarClock, reps)

@@ -52,11 +52,6 @@ impl Only {
         }
     }
 
-    /// Whether every item is admitted.
-    pub fn is_free(&self) -> bool {
-        *self == Only::default()
-    }
-
     /// Whether an item with these values is in the filter's slice (agents aside).
     #[inline(always)]
     pub fn admits(&self, a: &Attrs) -> bool {

@@ -155,24 +155,12 @@ pub fn rank(
     rows: &[(Key, Kpis)],
     weights: &RankWeights,
 ) -> Vec<AgentRow> {
-    rank_rows(
-        rows.iter().filter_map(|(key, k)| {
-            let agent = keyer.decode(*key)[0];
-            let id = ds.names.agents.label(agent)?;
-            Some((id.to_owned(), ds.names.agent_names.get(&agent).cloned(), k))
-        }),
-        weights,
-    )
-}
-
-/// Ranks agents given as (id, display name, their KPIs) — the rows of any grouping whose
-/// rows are one agent each (e.g. by agent within one channel) — as [`rank`] does.
-pub fn rank_rows<'a>(
-    rows: impl Iterator<Item = (String, Option<String>, &'a Kpis)>,
-    weights: &RankWeights,
-) -> Vec<AgentRow> {
     let mut out: Vec<AgentRow> = rows
-        .filter_map(|(id, name, k)| {
+        .iter()
+        .filter_map(|(key, k)| {
+            let agent = keyer.decode(*key)[0];
+            let id = ds.names.agents.label(agent)?.to_owned();
+            let name = ds.names.agent_names.get(&agent).cloned();
             let frt = k
                 .first_reply_time
                 .clone()

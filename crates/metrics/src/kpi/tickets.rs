@@ -288,8 +288,9 @@ fn pass<'k, C: DurationClock>(
         if !tk.is_present() || tk.created >= p.to {
             continue;
         }
+        let attrs = ticket_attrs(ds, row, tags);
         // Outside the filter nothing is fed: skip the work (the slices would refuse it too).
-        if !ctx.only.is_free() && !ctx.only.admits(&ticket_attrs(ds, row, false)) {
+        if !ctx.only.admits(&attrs) {
             continue;
         }
         let created = tk.created;
@@ -327,7 +328,6 @@ fn pass<'k, C: DurationClock>(
             continue;
         }
 
-        let attrs = ticket_attrs(ds, row, tags);
         // Business time, once per ticket (not per slice): its group's calendar.
         let cal = ctx.business.map(|b| b.calendar(tk.group));
         let biz = |start: i64, end: i64| cal.map(|c| c.elapsed(start, end));
