@@ -8,6 +8,12 @@ mod progress;
 use clap::Parser;
 use std::process::ExitCode;
 
+// The write path hands strings from the thread that folds a batch to SQLite's worker thread,
+// which frees them; jemalloc's thread caches take such frees without the lock glibc's arenas
+// need (measured in docs/benchmarks.md, "Seventh session").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let settings = match config::Settings::load(&cli) {

@@ -3,11 +3,15 @@
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// An identifier: 1–128 characters, no control characters, no surrounding whitespace.
+///
+/// Shared, not owned: the write path clones ids into many rows (a ticket's id goes into its
+/// state, its facts, each event and message), and a clone is a count, not an allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(try_from = "String")]
-pub struct Id(String);
+pub struct Id(Arc<str>);
 
 impl Serialize for Id {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -34,25 +38,29 @@ impl Id {
                 "has surrounding whitespace or control characters",
             ));
         }
-        Ok(Id(raw.to_owned()))
+        Ok(Id(Arc::from(raw)))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The same text, shared: binding it to a statement copies nothing.
+    pub fn shared(&self) -> Arc<str> {
+        Arc::clone(&self.0)
     }
 }
 
 impl TryFrom<String> for Id {
     type Error = FieldError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Id::parse("id", &value)?;
-        Ok(Id(value))
+        Id::parse("id", &value)
     }
 }
 
 impl From<Id> for String {
     fn from(id: Id) -> String {
-        id.0
+        id.0.to_string()
     }
 }
 

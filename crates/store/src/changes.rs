@@ -38,7 +38,7 @@ pub(crate) struct EventRow {
     pub key: EventKey,
     pub at: i64,
     pub kind: &'static str,
-    pub ticket: Option<String>,
+    pub ticket: Option<Id>,
     pub payload: String,
 }
 
@@ -178,7 +178,7 @@ impl Changes {
             key,
             at,
             kind: event.body.type_name(),
-            ticket: event.body.ticket().map(|t| t.to_string()),
+            ticket: event.body.ticket().cloned(),
             payload,
         });
         match event.body {

@@ -2,15 +2,25 @@
 //! transaction. Multi-row statements keep the statement count per batch small.
 
 use crate::backend::{Tx, on_tx};
-use crate::changes::Changes;
+use crate::changes::{Changes, EventRow, MessageRow};
 use crate::error::StoreError;
 use crate::rows::json_list;
 use sanjeh_domain::event::{AgentProfile, CustomerProfile, EventBody, Score};
 use sanjeh_domain::{Id, TicketState};
 use std::collections::HashMap;
 
-/// Inserts `rows` in as few statements as the bind-parameter limits allow.
+/// Inserts `rows` in as few statements as the bind-parameter limits allow. With `mut`, the
+/// binding sees each row mutably, to move its long strings into the statement.
 macro_rules! insert_many {
+    ($t:expr, $head:expr, $ncols:expr, mut $rows:expr, |$b:ident, $r:ident| $bind:block, $tail:expr) => {{
+        let per_statement = (30_000 / $ncols).clamp(1, 1000);
+        for chunk in $rows.chunks_mut(per_statement) {
+            let mut qb = sqlx::QueryBuilder::new($head);
+            qb.push_values(chunk, |mut $b, $r| $bind);
+            qb.push($tail);
+            qb.build().execute(&mut **$t).await?;
+        }
+    }};
     ($t:expr, $head:expr, $ncols:expr, $rows:expr, |$b:ident, $r:ident| $bind:block, $tail:expr) => {{
         let per_statement = (30_000 / $ncols).clamp(1, 1000);
         for chunk in $rows.chunks(per_statement) {
@@ -22,12 +32,25 @@ macro_rules! insert_many {
     }};
 }
 
-/// Writes everything `changes` holds, one group of tables at a time. The caller commits.
-pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
+/// The rows whose strings move into their statements instead of being copied: the log's lines
+/// and the messages' bodies are most of a batch's bytes.
+struct Moved {
+    events: Vec<EventRow>,
+    messages: Vec<MessageRow>,
+}
+
+/// Writes everything `changes` holds, one group of tables at a time. The caller commits. The
+/// batch's events and messages are taken out of `changes`: written, it is done with them.
+pub(crate) async fn flush(tx: &mut Tx, c: &mut Changes) -> Result<(), StoreError> {
+    let mut moved = Moved {
+        events: std::mem::take(&mut c.events),
+        messages: std::mem::take(&mut c.messages),
+    };
+    let c = &*c;
     let tickets: Vec<&TicketState> = c.dirty_tickets().collect();
     let derived = Derived::collect(c, &tickets);
     let mut step = 0;
-    while flush_step(tx, c, &tickets, &derived, step).await? {
+    while flush_step(tx, c, &mut moved, &tickets, &derived, step).await? {
         step += 1;
     }
     Ok(())
@@ -37,15 +60,16 @@ pub(crate) async fn flush(tx: &mut Tx, c: &Changes) -> Result<(), StoreError> {
 async fn flush_step(
     tx: &mut Tx,
     c: &Changes,
+    moved: &mut Moved,
     tickets: &[&TicketState],
     derived: &Derived<'_>,
     step: usize,
 ) -> Result<bool, StoreError> {
     match step {
         0 => on_tx!(tx, t => {
-        insert_many!(t, "INSERT INTO events (seq, key, at, type, ticket, payload) ", 6, c.events, |b, e| {
+        insert_many!(t, "INSERT INTO events (seq, key, at, type, ticket, payload) ", 6, mut moved.events, |b, e| {
             b.push_bind(e.seq).push_bind(e.key.to_vec()).push_bind(e.at).push_bind(e.kind)
-                .push_bind(e.ticket.as_deref()).push_bind(e.payload.as_str());
+                .push_bind(e.ticket.as_ref().map(Id::shared)).push_bind(std::mem::take(&mut e.payload));
         }, "");
 
             Ok::<(), StoreError>(())
@@ -53,12 +77,12 @@ async fn flush_step(
         1 => on_tx!(tx, t => {
         insert_many!(t, "INSERT INTO tickets (id, subject, status, priority, channel, kind, group_id, \
             assignee, customer, organization, tags, merged_into, created_at, updated_at) ", 14, tickets, |b, s| {
-            b.push_bind(s.id.as_str()).push_bind(s.subject.as_str()).push_bind(s.status.as_str())
+            b.push_bind(s.id.shared()).push_bind(s.subject.as_str()).push_bind(s.status.as_str())
                 .push_bind(s.priority.as_str()).push_bind(s.channel.as_str())
-                .push_bind(s.kind.map(|k| k.as_str())).push_bind(s.group.as_ref().map(Id::as_str))
-                .push_bind(s.assignee.as_ref().map(Id::as_str)).push_bind(s.customer.as_ref().map(Id::as_str))
-                .push_bind(s.organization.as_ref().map(Id::as_str)).push_bind(json_list(&s.tags))
-                .push_bind(s.merged_into.as_ref().map(Id::as_str)).push_bind(s.created_at).push_bind(s.updated_at);
+                .push_bind(s.kind.map(|k| k.as_str())).push_bind(s.group.as_ref().map(Id::shared))
+                .push_bind(s.assignee.as_ref().map(Id::shared)).push_bind(s.customer.as_ref().map(Id::shared))
+                .push_bind(s.organization.as_ref().map(Id::shared)).push_bind(json_list(&s.tags))
+                .push_bind(s.merged_into.as_ref().map(Id::shared)).push_bind(s.created_at).push_bind(s.updated_at);
         }, " ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, status = excluded.status, \
             priority = excluded.priority, channel = excluded.channel, kind = excluded.kind, \
             group_id = excluded.group_id, assignee = excluded.assignee, customer = excluded.customer, \
@@ -72,10 +96,10 @@ async fn flush_step(
             requester_wait_ms, awaiting_since, last_customer_message_at, last_agent_reply_at, merged_at) ",
             29, tickets, |b, s| {
             let f = &s.facts;
-            b.push_bind(s.id.as_str()).push_bind(f.created_at).push_bind(f.outbound)
-                .push_bind(f.first_reply_at).push_bind(f.first_reply_by.as_ref().map(Id::as_str))
+            b.push_bind(s.id.shared()).push_bind(f.created_at).push_bind(f.outbound)
+                .push_bind(f.first_reply_at).push_bind(f.first_reply_by.as_ref().map(Id::shared))
                 .push_bind(f.first_solved_at).push_bind(f.last_solved_at)
-                .push_bind(f.solved_by.as_ref().map(Id::as_str)).push_bind(f.solves).push_bind(f.reopens)
+                .push_bind(f.solved_by.as_ref().map(Id::shared)).push_bind(f.solves).push_bind(f.reopens)
                 .push_bind(f.agent_replies).push_bind(f.customer_messages).push_bind(f.internal_notes)
                 .push_bind(f.bot_messages).push_bind(f.assignments).push_bind(f.first_assigned_at);
             for ms in f.status_ms {
@@ -102,39 +126,39 @@ async fn flush_step(
         })?,
         2 => on_tx!(tx, t => {
         insert_many!(t, "INSERT INTO messages (id, ticket, at, author_kind, author_id, public, channel, source_id, body) ",
-            9, c.messages, |b, m| {
-            b.push_bind(m.id).push_bind(m.ticket.as_str()).push_bind(m.at).push_bind(m.author_kind)
-                .push_bind(m.author_id.as_ref().map(Id::as_str)).push_bind(m.public).push_bind(m.channel)
-                .push_bind(m.source_id.as_ref().map(Id::as_str)).push_bind(m.body.as_str());
+            9, mut moved.messages, |b, m| {
+            b.push_bind(m.id).push_bind(m.ticket.shared()).push_bind(m.at).push_bind(m.author_kind)
+                .push_bind(m.author_id.as_ref().map(Id::shared)).push_bind(m.public).push_bind(m.channel)
+                .push_bind(m.source_id.as_ref().map(Id::shared)).push_bind(std::mem::take(&mut m.body));
         }, "");
 
         insert_many!(t, "INSERT INTO reply_intervals (seq, ticket, waiting_since, replied_at, agent, first) ",
             6, c.replies, |b, row| {
             let (seq, r) = row;
-            b.push_bind(*seq).push_bind(r.ticket.as_str()).push_bind(r.waiting_since).push_bind(r.replied_at)
-                .push_bind(r.agent.as_str()).push_bind(r.first);
+            b.push_bind(*seq).push_bind(r.ticket.shared()).push_bind(r.waiting_since).push_bind(r.replied_at)
+                .push_bind(r.agent.shared()).push_bind(r.first);
         }, "");
 
         insert_many!(t, "INSERT INTO solves (seq, ticket, at, agent, tags) ", 5, c.solves, |b, row| {
             let (seq, s) = row;
-            b.push_bind(*seq).push_bind(s.ticket.as_str()).push_bind(s.at)
-                .push_bind(s.agent.as_ref().map(Id::as_str)).push_bind(json_list(&s.tags));
+            b.push_bind(*seq).push_bind(s.ticket.shared()).push_bind(s.at)
+                .push_bind(s.agent.as_ref().map(Id::shared)).push_bind(json_list(&s.tags));
         }, "");
 
         insert_many!(t, "INSERT INTO reopens (seq, ticket, at) ", 3, c.reopens, |b, row| {
             let (seq, ticket, at) = row;
-            b.push_bind(*seq).push_bind(ticket.as_str()).push_bind(*at);
+            b.push_bind(*seq).push_bind(ticket.shared()).push_bind(*at);
         }, "");
 
         insert_many!(t, "INSERT INTO status_spans (seq, ticket, status, started_at, ended_at) ", 5, c.status_spans, |b, row| {
             let (seq, s) = row;
-            b.push_bind(*seq).push_bind(s.ticket.as_str()).push_bind(s.status.as_str())
+            b.push_bind(*seq).push_bind(s.ticket.shared()).push_bind(s.status.as_str())
                 .push_bind(s.from).push_bind(s.to);
         }, "");
 
         insert_many!(t, "INSERT INTO agent_activity (seq, agent, at) ", 3, c.activity, |b, row| {
             let (seq, agent, at) = row;
-            b.push_bind(*seq).push_bind(agent.as_str()).push_bind(*at);
+            b.push_bind(*seq).push_bind(agent.shared()).push_bind(*at);
         }, "");
 
             Ok::<(), StoreError>(())
@@ -144,12 +168,12 @@ async fn flush_step(
         for (table, ids) in [("customers", &derived.customer_refs), ("agents", &derived.agent_refs),
             ("agent_groups", &derived.group_refs), ("organizations", &derived.org_refs)] {
             insert_many!(t, format!("INSERT INTO {table} (id) "), 1, ids, |b, id| {
-                b.push_bind(id.as_str());
+                b.push_bind(id.shared());
             }, " ON CONFLICT (id) DO NOTHING");
         }
 
         insert_many!(t, "INSERT INTO agents (id, name, email, role, group_ids, active) ", 6, derived.agents, |b, a| {
-            b.push_bind(a.agent.as_str()).push_bind(a.name.as_deref()).push_bind(a.email.as_deref())
+            b.push_bind(a.agent.shared()).push_bind(a.name.as_deref()).push_bind(a.email.as_deref())
                 .push_bind(a.role.as_deref()).push_bind(a.groups.as_ref().map(|g| json_list(g)))
                 .push_bind(a.active);
         }, " ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, agents.name), \
@@ -159,8 +183,8 @@ async fn flush_step(
         insert_many!(t, "INSERT INTO customers (id, name, email, organization, language, lifecycle) ", 6,
             derived.customers, |b, row| {
             let (p, lifecycle) = row;
-            b.push_bind(p.customer.as_str()).push_bind(p.name.as_deref()).push_bind(p.email.as_deref())
-                .push_bind(p.organization.as_ref().map(Id::as_str)).push_bind(p.language.as_deref())
+            b.push_bind(p.customer.shared()).push_bind(p.name.as_deref()).push_bind(p.email.as_deref())
+                .push_bind(p.organization.as_ref().map(Id::shared)).push_bind(p.language.as_deref())
                 .push_bind(*lifecycle);
         }, " ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, customers.name), \
             email = COALESCE(excluded.email, customers.email), \
@@ -170,7 +194,7 @@ async fn flush_step(
 
         for (table, rows) in [("agent_groups", &derived.groups), ("organizations", &derived.orgs)] {
             insert_many!(t, format!("INSERT INTO {table} (id, name) "), 2, rows, |b, row| {
-                b.push_bind(row.0.as_str()).push_bind(row.1);
+                b.push_bind(row.0.shared()).push_bind(row.1);
             }, format!(" ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, {table}.name)"));
         }
 
@@ -179,8 +203,8 @@ async fn flush_step(
         4 => on_tx!(tx, t => {
         insert_many!(t, "INSERT INTO calls (id, queue, customer, agent, queued_at, answered_at, abandoned_at, \
             ended_at, hold_s, wrapup_s) ", 10, derived.calls, |b, c| {
-            b.push_bind(c.id.as_str()).push_bind(c.queue.as_deref()).push_bind(c.customer.as_ref().map(Id::as_str))
-                .push_bind(c.agent.as_ref().map(Id::as_str)).push_bind(c.queued_at).push_bind(c.answered_at)
+            b.push_bind(c.id.shared()).push_bind(c.queue.as_deref()).push_bind(c.customer.as_ref().map(Id::shared))
+                .push_bind(c.agent.as_ref().map(Id::shared)).push_bind(c.queued_at).push_bind(c.answered_at)
                 .push_bind(c.abandoned_at).push_bind(c.ended_at).push_bind(c.hold_s).push_bind(c.wrapup_s);
         }, " ON CONFLICT (id) DO UPDATE SET queue = COALESCE(excluded.queue, calls.queue), \
             customer = COALESCE(excluded.customer, calls.customer), agent = COALESCE(excluded.agent, calls.agent), \
@@ -199,8 +223,8 @@ async fn flush_step(
                 Score::Bad => (None, Some("bad")),
             };
             b.push_bind(*seq).push_bind(*at).push_bind(s.survey.as_str()).push_bind(score).push_bind(rating)
-                .push_bind(s.ticket.as_ref().map(Id::as_str)).push_bind(s.customer.as_ref().map(Id::as_str))
-                .push_bind(s.agent.as_ref().map(Id::as_str)).push_bind(s.comment.as_deref());
+                .push_bind(s.ticket.as_ref().map(Id::shared)).push_bind(s.customer.as_ref().map(Id::shared))
+                .push_bind(s.agent.as_ref().map(Id::shared)).push_bind(s.comment.as_deref());
         }, "");
 
         insert_many!(t, "INSERT INTO votes (seq, at, target, helpful, visitor) ", 5, derived.votes, |b, row| {
@@ -210,7 +234,7 @@ async fn flush_step(
 
         insert_many!(t, "INSERT INTO article_views (seq, at, article, visitor) ", 4, derived.views, |b, row| {
             let (seq, at, article, visitor) = row;
-            b.push_bind(*seq).push_bind(*at).push_bind(article.as_str()).push_bind(*visitor);
+            b.push_bind(*seq).push_bind(*at).push_bind(article.shared()).push_bind(*visitor);
         }, "");
 
         insert_many!(t, "INSERT INTO costs (seq, at, period, category, amount, currency) ", 6, derived.costs, |b, row| {
@@ -222,15 +246,15 @@ async fn flush_step(
         insert_many!(t, "INSERT INTO opportunities (seq, at, opportunity, ticket, agent, kind, amount, currency, status) ",
             9, derived.opportunities, |b, row| {
             let (seq, at, o) = row;
-            b.push_bind(*seq).push_bind(*at).push_bind(o.opportunity.as_ref().map(Id::as_str))
-                .push_bind(o.ticket.as_ref().map(Id::as_str)).push_bind(o.agent.as_ref().map(Id::as_str))
+            b.push_bind(*seq).push_bind(*at).push_bind(o.opportunity.as_ref().map(Id::shared))
+                .push_bind(o.ticket.as_ref().map(Id::shared)).push_bind(o.agent.as_ref().map(Id::shared))
                 .push_bind(o.kind.as_str()).push_bind(o.amount.to_string()).push_bind(o.currency.as_str())
                 .push_bind(o.status.as_str());
         }, "");
 
         insert_many!(t, "INSERT INTO lifecycle (seq, at, customer, state) ", 4, derived.lifecycle, |b, row| {
             let (seq, at, customer, state) = row;
-            b.push_bind(*seq).push_bind(*at).push_bind(customer.as_str()).push_bind(*state);
+            b.push_bind(*seq).push_bind(*at).push_bind(customer.shared()).push_bind(*state);
         }, "");
             Ok::<(), StoreError>(())
         })?,
@@ -281,7 +305,7 @@ async fn flush_sla(tx: &mut Tx, rows: &crate::sla::Rows<'_>) -> Result<(), Store
         insert_many!(t, "INSERT INTO sla_finished (seq, ticket, metric, policy, target_minutes, hours, \
             started_at, ended_at, breached_at, counted_ms) ", 10, rows.finished, |b, r| {
             let (seq, ticket, f) = r;
-            b.push_bind(*seq).push_bind(ticket.as_str()).push_bind(f.metric.as_str())
+            b.push_bind(*seq).push_bind(ticket.shared()).push_bind(f.metric.as_str())
                 .push_bind(f.policy.as_str()).push_bind(i64::from(f.target.minutes))
                 .push_bind(hours_str(f.target.hours)).push_bind(f.started_at).push_bind(f.ended_at)
                 .push_bind(f.breached_at).push_bind(f.counted_ms);

@@ -219,7 +219,7 @@ impl Store {
                     || changes.events.len() >= limits.batch_events
                     || unwritten.len() > limits.unwritten_keys
                 {
-                    flush::flush(&mut tx, &changes).await?;
+                    flush::flush(&mut tx, &mut changes).await?;
                     if options.on_commit.is_some() {
                         append(&mut pending, changes.committed());
                     }

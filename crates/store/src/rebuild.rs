@@ -143,7 +143,7 @@ async fn replay_all(tx: &mut Tx, progress: &(dyn Fn(u64) + Sync)) -> Result<u64,
         }
         // The events are already in the log: only their projections are written.
         changes.events.clear();
-        flush::flush(tx, &changes).await?;
+        flush::flush(tx, &mut changes).await?;
         changes.written(200_000);
         replayed += (last - after) as u64;
         after = last;

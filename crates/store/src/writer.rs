@@ -164,7 +164,7 @@ async fn commit_group(
         Err(e) => return Err(fail_all(group, e)),
     };
     let folded = fold_group(&mut tx, &group, now).await;
-    let (changes, results, idempotency_rows, file_rows) = match folded {
+    let (mut changes, results, idempotency_rows, file_rows) = match folded {
         Ok(v) => v,
         Err(e) => {
             let _ = tx.rollback().await;
@@ -172,7 +172,7 @@ async fn commit_group(
         }
     };
     let written = async {
-        flush::flush(&mut tx, &changes).await?;
+        flush::flush(&mut tx, &mut changes).await?;
         for (ticket, message, files) in &file_rows {
             crate::mail::store_files(&mut tx, ticket, *message, files, to_millis(now)).await?;
         }
