@@ -12,24 +12,21 @@ use std::collections::HashMap;
 /// Inserts `rows` in as few statements as the bind-parameter limits allow. With `mut`, the
 /// binding sees each row mutably, to move its long strings into the statement.
 macro_rules! insert_many {
-    ($t:expr, $head:expr, $ncols:expr, mut $rows:expr, |$b:ident, $r:ident| $bind:block, $tail:expr) => {{
+    (@by $chunks:ident, $t:expr, $head:expr, $ncols:expr, $rows:expr, |$b:ident, $r:ident| $bind:block, $tail:expr) => {{
         let per_statement = (30_000 / $ncols).clamp(1, 1000);
-        for chunk in $rows.chunks_mut(per_statement) {
+        for chunk in $rows.$chunks(per_statement) {
             let mut qb = sqlx::QueryBuilder::new($head);
             qb.push_values(chunk, |mut $b, $r| $bind);
             qb.push($tail);
             qb.build().execute(&mut **$t).await?;
         }
     }};
-    ($t:expr, $head:expr, $ncols:expr, $rows:expr, |$b:ident, $r:ident| $bind:block, $tail:expr) => {{
-        let per_statement = (30_000 / $ncols).clamp(1, 1000);
-        for chunk in $rows.chunks(per_statement) {
-            let mut qb = sqlx::QueryBuilder::new($head);
-            qb.push_values(chunk, |mut $b, $r| $bind);
-            qb.push($tail);
-            qb.build().execute(&mut **$t).await?;
-        }
-    }};
+    ($t:expr, $head:expr, $ncols:expr, mut $rows:expr, |$b:ident, $r:ident| $bind:block, $tail:expr) => {
+        insert_many!(@by chunks_mut, $t, $head, $ncols, $rows, |$b, $r| $bind, $tail)
+    };
+    ($t:expr, $head:expr, $ncols:expr, $rows:expr, |$b:ident, $r:ident| $bind:block, $tail:expr) => {
+        insert_many!(@by chunks, $t, $head, $ncols, $rows, |$b, $r| $bind, $tail)
+    };
 }
 
 /// The rows whose strings move into their statements instead of being copied: the log's lines
