@@ -37,17 +37,26 @@ struct Moved {
 }
 
 /// Writes everything `changes` holds, one group of tables at a time. The caller commits. The
-/// batch's events and messages are taken out of `changes`: written, it is done with them.
+/// batch's events and messages leave `changes` emptied: written, it is done with them.
 pub(crate) async fn flush(tx: &mut Tx, c: &mut Changes) -> Result<(), StoreError> {
     let mut moved = Moved {
         events: std::mem::take(&mut c.events),
         messages: std::mem::take(&mut c.messages),
     };
-    let c = &*c;
+    let written = write_all(tx, c, &mut moved).await;
+    // The vectors go back empty, keeping their room for the next batch.
+    moved.events.clear();
+    moved.messages.clear();
+    c.events = moved.events;
+    c.messages = moved.messages;
+    written
+}
+
+async fn write_all(tx: &mut Tx, c: &Changes, moved: &mut Moved) -> Result<(), StoreError> {
     let tickets: Vec<&TicketState> = c.dirty_tickets().collect();
     let derived = Derived::collect(c, &tickets);
     let mut step = 0;
-    while flush_step(tx, c, &mut moved, &tickets, &derived, step).await? {
+    while flush_step(tx, c, moved, &tickets, &derived, step).await? {
         step += 1;
     }
     Ok(())
