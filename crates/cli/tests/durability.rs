@@ -134,3 +134,106 @@ async fn acknowledged_messages_survive_sigkill_under_concurrent_load() {
         store.close().await;
     }
 }
+
+/// Interchange lines of `tickets` tickets, each created, answered and solved.
+fn history(tickets: usize) -> String {
+    let mut lines = String::new();
+    for i in 0..tickets {
+        let (day, minute) = (1 + i / 20_000, (i / 20) % 1000);
+        let at = |m: usize| {
+            let m = minute + m;
+            format!("2026-01-{day:02}T{:02}:{:02}:00Z", m / 60 % 24, m % 60)
+        };
+        lines += &format!(
+            "{{\"type\":\"ticket.created\",\"at\":\"{}\",\"ticket\":\"T-{i}\",\"customer\":\"C-{}\",\"channel\":\"email\",\"subject\":\"s\"}}\n",
+            at(0),
+            i % 997
+        );
+        lines += &format!(
+            "{{\"type\":\"ticket.message\",\"at\":\"{}\",\"ticket\":\"T-{i}\",\"author\":\"agent:A-{}\",\"public\":true,\"body\":\"reply {i}\"}}\n",
+            at(1),
+            i % 23
+        );
+        lines += &format!(
+            "{{\"type\":\"ticket.status\",\"at\":\"{}\",\"ticket\":\"T-{i}\",\"status\":\"solved\",\"by\":\"agent:A-{}\"}}\n",
+            at(2),
+            i % 23
+        );
+    }
+    lines
+}
+
+/// The indexes of a SQLite store, with their definitions.
+async fn sqlite_indexes(path: &str) -> Vec<(String, Option<String>)> {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}"))
+        .await
+        .unwrap();
+    let rows =
+        sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    rows
+}
+
+/// `sanjeh import` into an empty SQLite store keeps a rollback journal and builds its indexes
+/// at the end (see `StoreOptions::bulk_load`): killed half-way, it leaves the store exactly as
+/// it was, indexes included, and the same import then succeeds.
+#[tokio::test]
+async fn an_import_killed_half_way_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, history(100_000)).unwrap();
+    let input = input.to_string_lossy().into_owned();
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    let migrated = sanjeh(&db).args(["export"]).output().unwrap();
+    assert!(migrated.status.success());
+    let indexes = sqlite_indexes(&db).await;
+
+    let mut import = sanjeh(&db)
+        .args(["import", &input])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The load has written into the database once its journal holds the pages it replaced.
+    let journal = std::path::PathBuf::from(format!("{db}-journal"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while std::fs::metadata(&journal).map_or(true, |m| m.len() == 0) {
+        assert!(
+            import.try_wait().unwrap().is_none(),
+            "the import ended before it could be killed: make the input longer"
+        );
+        assert!(std::time::Instant::now() < deadline, "no journal appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        import.try_wait().unwrap().is_none(),
+        "the import ended before it could be killed: make the input longer"
+    );
+    import.kill().unwrap();
+    import.wait().unwrap();
+
+    let exported = sanjeh(&db).args(["export"]).output().unwrap();
+    assert!(exported.status.success());
+    assert!(
+        exported.stdout.is_empty(),
+        "nothing of the killed import remains"
+    );
+    assert_eq!(sqlite_indexes(&db).await, indexes, "every index is there");
+
+    let again = sanjeh(&db).args(["import", &input]).output().unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(sqlite_indexes(&db).await, indexes);
+    let store = sanjeh_store::Store::connect(&db, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(store.event_count().await.unwrap(), 300_000);
+    store.close().await;
+}

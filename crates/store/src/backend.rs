@@ -29,6 +29,13 @@ pub struct StoreOptions {
     /// crosses the threshold, so no write waits for a checkpoint (for serving; a bulk load
     /// keeps SQLite's automatic checkpoints, which bound the WAL on their own).
     pub background_checkpoints: bool,
+    /// SQLite: this process is about to write a long history in one transaction (`import`,
+    /// `demo`). While the store is open it keeps a rollback journal instead of the WAL: a
+    /// transaction larger than the page cache then writes its pages to the database file once,
+    /// where in the WAL it writes them twice and each page it reads back is looked up in a WAL
+    /// that grows with the transaction. Closing the store returns it to the WAL. When another
+    /// process has the store open, SQLite keeps the WAL, and the load is only slower.
+    pub bulk_load: bool,
 }
 
 impl Default for StoreOptions {
@@ -37,6 +44,7 @@ impl Default for StoreOptions {
             durability: Durability::Full,
             read_connections: 8,
             background_checkpoints: false,
+            bulk_load: false,
         }
     }
 }
@@ -58,6 +66,8 @@ pub(crate) enum Db {
     Sqlite {
         write: SqlitePool,
         read: SqlitePool,
+        /// Opened for a bulk load ([`StoreOptions::bulk_load`]): back to the WAL at close.
+        bulk_load: bool,
     },
     Postgres(PgPool),
 }
@@ -137,40 +147,15 @@ impl Store {
                     message: "no file path".into(),
                 });
             }
-            let base = SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(false)
-                .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory")
-                .pragma("mmap_size", "268435456");
-            let mut write_opts = base.clone().synchronous(match options.durability {
-                Durability::Full => SqliteSynchronous::Full,
-                Durability::Normal => SqliteSynchronous::Normal,
-            });
-            if options.background_checkpoints {
-                write_opts = write_opts.pragma("wal_autocheckpoint", "0");
-                let checkpointer = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(base.clone())
-                    .await?;
-                tokio::spawn(checkpoint_in_background(checkpointer));
+            match open_sqlite(path, options, options.bulk_load).await {
+                // Another connection holds the store in WAL mode (a running `serve`): SQLite
+                // cannot leave the WAL under it, so the load keeps the WAL.
+                Err(e) if options.bulk_load && is_busy(&e) => {
+                    tracing::info!("the store is open elsewhere; the bulk load keeps the WAL");
+                    open_sqlite(path, options, false).await?
+                }
+                opened => opened?,
             }
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .acquire_timeout(Duration::from_secs(60))
-                .connect_with(write_opts)
-                .await?;
-            sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-            let read = SqlitePoolOptions::new()
-                .max_connections(options.read_connections.max(1))
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(base.read_only(true))
-                .await?;
-            Db::Sqlite { write, read }
         };
         Ok(Store {
             db,
@@ -213,11 +198,26 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every connection, checkpointing SQLite's WAL.
+    /// Closes every connection, checkpointing SQLite's WAL (and returning a store opened for a
+    /// bulk load to it).
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { write, read } => {
+            Db::Sqlite {
+                write,
+                read,
+                bulk_load,
+            } => {
                 read.close().await;
+                if *bulk_load {
+                    // Alone on the file now: the switch cannot be refused. Were it refused, the
+                    // next `serve` makes the same switch as it opens the store.
+                    if let Err(e) = sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(write)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "could not return the store to the WAL");
+                    }
+                }
                 write.close().await;
             }
             Db::Postgres(pool) => pool.close().await,
@@ -235,6 +235,72 @@ impl Tx {
         on_tx!(self, t => t.rollback().await)?;
         Ok(())
     }
+}
+
+/// Whether SQLite refused for another connection's lock (`SQLITE_BUSY` or `SQLITE_LOCKED`,
+/// extended codes included).
+fn is_busy(e: &StoreError) -> bool {
+    let StoreError::Database(sqlx::Error::Database(e)) = e else {
+        return false;
+    };
+    e.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
+/// Opens SQLite's writing connection and its readers, with a rollback journal for a bulk load
+/// (see [`StoreOptions::bulk_load`]) and the WAL otherwise, and applies pending migrations.
+async fn open_sqlite(
+    path: &str,
+    options: &StoreOptions,
+    bulk_load: bool,
+) -> Result<Db, StoreError> {
+    let journal = if bulk_load {
+        SqliteJournalMode::Truncate
+    } else {
+        SqliteJournalMode::Wal
+    };
+    let base = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(journal)
+        .busy_timeout(Duration::from_secs(30))
+        .foreign_keys(false)
+        .pragma("cache_size", "-65536")
+        .pragma("temp_store", "memory")
+        .pragma("mmap_size", "268435456");
+    // A rollback journal survives a power cut only with FULL; it syncs once per spill of
+    // the page cache, not per row, so a bulk load hardly notices.
+    let mut write_opts = base.clone().synchronous(match options.durability {
+        _ if bulk_load => SqliteSynchronous::Full,
+        Durability::Full => SqliteSynchronous::Full,
+        Durability::Normal => SqliteSynchronous::Normal,
+    });
+    if options.background_checkpoints {
+        write_opts = write_opts.pragma("wal_autocheckpoint", "0");
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone())
+            .await?;
+        tokio::spawn(checkpoint_in_background(checkpointer));
+    }
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(60))
+        .connect_with(write_opts)
+        .await?;
+    sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(options.read_connections.max(1))
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(base.read_only(true))
+        .await?;
+    Ok(Db::Sqlite {
+        write,
+        read,
+        bulk_load,
+    })
 }
 
 /// Copies committed pages from the WAL into the database file every [`CHECKPOINT_EVERY`],

@@ -7,6 +7,7 @@
 
 use crate::backend::Store;
 use crate::changes::{Changes, Committed, EventKey, event_key};
+use crate::deferred_indexes::DeferredIndexes;
 use crate::error::{LineError, StoreError};
 use crate::{flush, load};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -193,7 +194,21 @@ impl Store {
             });
         }
         let mut tx = self.begin_write().await?;
-        let mut changes = Changes::new(load::next_seq(&mut tx).await?, false);
+        let first_seq = load::next_seq(&mut tx).await?;
+        let mut changes = Changes::new(first_seq, false);
+        // A whole history loaded into an empty store in one transaction builds its secondary
+        // indexes at the end (see `deferred_indexes`). A load that commits in steps cannot: the
+        // store would be left without them between commits.
+        let mut deferred = None;
+        if first_seq == 1 && options.commit_every.is_none() && !options.dry_run {
+            match DeferredIndexes::drop_in(&mut tx).await {
+                Ok(d) => deferred = Some(d),
+                Err(e) => {
+                    tx.rollback().await?;
+                    return Err(e);
+                }
+            }
+        }
         let mut report = IngestReport::default();
         let mut seen = 0u64;
         let mut since_commit = 0u64;
@@ -257,6 +272,12 @@ impl Store {
         if options.dry_run {
             tx.rollback().await?;
             return Ok(report);
+        }
+        if let Some(d) = deferred
+            && let Err(e) = d.build_in(&mut tx).await
+        {
+            tx.rollback().await?;
+            return Err(e);
         }
         tx.commit().await?;
         if let Some(hook) = options.on_commit {

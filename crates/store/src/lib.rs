@@ -6,6 +6,7 @@
 
 mod backend;
 mod changes;
+mod deferred_indexes;
 mod error;
 mod flush;
 mod load;

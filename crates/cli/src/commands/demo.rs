@@ -6,15 +6,15 @@ use crate::cli::DemoArgs;
 use crate::config::Settings;
 use crate::progress;
 use sanjeh_demo::DemoConfig;
+use sanjeh_store::Incoming;
 use sanjeh_store::ingest::{Chunk, IngestOptions};
-use sanjeh_store::{Durability, Incoming};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
 const CHUNK: usize = 8192;
 
 pub async fn run(settings: &Settings, args: &DemoArgs) -> CliResult {
-    let store = super::open(settings, Durability::Normal).await?;
+    let store = super::open_for_bulk_load(settings).await?;
     if store.event_count().await? > 0 {
         eprintln!(
             "{} already holds history; serving it as it is (delete the file to build a new demo)",
@@ -92,8 +92,9 @@ async fn build(store: &sanjeh_store::Store, args: &DemoArgs) -> CliResult {
     });
     let bar = progress::counter("events");
     let started = Instant::now();
+    // One transaction: the store is empty, so its indexes are built at the end, and a demo cut
+    // off half-way leaves nothing behind (see `Store::ingest`).
     let options = IngestOptions {
-        commit_every: Some(250_000),
         progress: Some(&|n| bar.set_position(n)),
         ..IngestOptions::default()
     };

@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::progress;
 use sanjeh_import::{Converted, Item, Summary};
 use sanjeh_store::ingest::{Chunk, Incoming, IngestOptions, IngestReport};
-use sanjeh_store::{Durability, LineError, Store};
+use sanjeh_store::{LineError, Store};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ const CHUNK: usize = 4096;
 
 pub async fn run(settings: &Settings, args: &ImportArgs) -> CliResult {
     check_flags(args)?;
-    let store = super::open(settings, Durability::Normal).await?;
+    let store = super::open_for_bulk_load(settings).await?;
     let result = match args.format {
         ImportFormat::Events => import_events(&store, args).await,
         _ => import_converted(&store, args).await,

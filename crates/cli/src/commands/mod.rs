@@ -67,6 +67,17 @@ pub(crate) async fn open_for_serving(settings: &Settings) -> Result<Store, CliEr
     Ok(Store::connect(&settings.database_url, &options).await?)
 }
 
+/// Opens the configured store to write a long history in one transaction (`import`, `demo`):
+/// see [`StoreOptions::bulk_load`]. Close it when done.
+pub(crate) async fn open_for_bulk_load(settings: &Settings) -> Result<Store, CliError> {
+    let options = StoreOptions {
+        durability: Durability::Normal,
+        bulk_load: true,
+        ..StoreOptions::default()
+    };
+    Ok(Store::connect(&settings.database_url, &options).await?)
+}
+
 /// Opens the configured store (migrations run here).
 pub(crate) async fn open(settings: &Settings, durability: Durability) -> Result<Store, CliError> {
     let options = StoreOptions {
