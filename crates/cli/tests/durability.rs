@@ -163,20 +163,6 @@ fn history(tickets: usize) -> String {
     lines
 }
 
-/// The indexes of a SQLite store, with their definitions.
-async fn sqlite_indexes(path: &str) -> Vec<(String, Option<String>)> {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}"))
-        .await
-        .unwrap();
-    let rows =
-        sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
-    rows
-}
-
 /// `sanjeh import` into an empty SQLite store keeps a rollback journal and builds its indexes
 /// at the end (see `StoreOptions::bulk_load`): killed half-way, it leaves the store exactly as
 /// it was, indexes included, and the same import then succeeds.
@@ -189,7 +175,7 @@ async fn an_import_killed_half_way_leaves_the_store_as_it_was() {
     let db = dir.path().join("s.db").to_string_lossy().into_owned();
     let migrated = sanjeh(&db).args(["export"]).output().unwrap();
     assert!(migrated.status.success());
-    let indexes = sqlite_indexes(&db).await;
+    let indexes = sanjeh_testkit::sqlite_index_definitions(&db).await;
 
     let mut import = sanjeh(&db)
         .args(["import", &input])
@@ -222,7 +208,11 @@ async fn an_import_killed_half_way_leaves_the_store_as_it_was() {
         exported.stdout.is_empty(),
         "nothing of the killed import remains"
     );
-    assert_eq!(sqlite_indexes(&db).await, indexes, "every index is there");
+    assert_eq!(
+        sanjeh_testkit::sqlite_index_definitions(&db).await,
+        indexes,
+        "every index is there"
+    );
 
     let again = sanjeh(&db).args(["import", &input]).output().unwrap();
     assert!(
@@ -230,7 +220,7 @@ async fn an_import_killed_half_way_leaves_the_store_as_it_was() {
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
-    assert_eq!(sqlite_indexes(&db).await, indexes);
+    assert_eq!(sanjeh_testkit::sqlite_index_definitions(&db).await, indexes);
     let store = sanjeh_store::Store::connect(&db, &Default::default())
         .await
         .unwrap();

@@ -2,11 +2,9 @@
 //! come back exactly as the migrations made them, a failed load keeps them, and a store opened
 //! for a bulk load keeps a rollback journal only while it is open, and only where it is alone.
 
-use sanjeh_testkit as common;
+use sanjeh_testkit::{self as common, import_text as import, index_definitions as indexes};
 
-use sanjeh_store::ingest::IngestOptions;
 use sanjeh_store::{Store, StoreError, StoreOptions};
-use std::io::Cursor;
 
 const HISTORY: &str = r#"{"type":"ticket.created","at":"2026-01-05T09:00:00Z","ticket":"T-1","customer":"C-9","channel":"email","subject":"Refund"}
 {"type":"ticket.message","at":"2026-01-05T09:10:00Z","ticket":"T-1","author":"agent:A-2","public":true,"body":"Done"}
@@ -17,43 +15,6 @@ const HISTORY: &str = r#"{"type":"ticket.created","at":"2026-01-05T09:00:00Z","t
 
 const BAD_LAST_LINE: &str =
     r#"{"type":"ticket.status","at":"2026-01-07T00:00:00Z","ticket":"T-1","status":"done"}"#;
-
-async fn import(store: &Store, text: &str) -> Result<sanjeh_store::IngestReport, StoreError> {
-    store
-        .import_reader(
-            Cursor::new(text.to_owned().into_bytes()),
-            IngestOptions::default(),
-        )
-        .await
-}
-
-/// Every index of the database with its definition, as the catalogue holds them.
-async fn indexes(db: &common::TestDb) -> Vec<(String, Option<String>)> {
-    if db.name == "postgres" {
-        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-        let rows = sqlx::query_as(
-            "SELECT indexname::text, indexdef FROM pg_indexes \
-             WHERE schemaname = current_schema() ORDER BY indexname",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        pool.close().await;
-        rows
-    } else {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.url))
-            .await
-            .unwrap();
-        let rows = sqlx::query_as(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        pool.close().await;
-        rows
-    }
-}
 
 #[tokio::test]
 async fn a_load_into_an_empty_store_ends_with_the_indexes_the_migrations_made() {
@@ -104,18 +65,6 @@ async fn a_load_into_an_empty_store_ends_with_the_indexes_the_migrations_made() 
     }
 }
 
-async fn journal_mode(path: &str) -> String {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}"))
-        .await
-        .unwrap();
-    let mode = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    mode
-}
-
 fn bulk() -> StoreOptions {
     StoreOptions {
         bulk_load: true,
@@ -127,28 +76,13 @@ fn bulk() -> StoreOptions {
 async fn a_store_opened_for_a_bulk_load_keeps_a_rollback_journal_until_closed() {
     let db = common::fresh_sqlite();
     let store = Store::connect(&db.url, &bulk()).await.unwrap();
-    let mode: String = {
-        // Asked on the store's file while it is open, by a connection that changes nothing:
-        // only the WAL is a mode of the file, so it answers "delete" for any rollback journal.
-        let pool = sqlx::SqlitePool::connect_with(
-            sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(&db.url)
-                .read_only(true),
-        )
-        .await
-        .unwrap();
-        let m = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        m
-    };
+    // Only the WAL is recorded in the file: any rollback journal reads as "delete".
+    let mode = common::sqlite_journal_mode(&db.url).await;
     assert_eq!(mode, "delete", "the file has left the WAL");
     assert_eq!(import(&store, HISTORY).await.unwrap().added, 5);
     store.close().await;
     assert_eq!(
-        journal_mode(&db.url).await,
+        common::sqlite_journal_mode(&db.url).await,
         "wal",
         "back to the WAL at close"
     );
@@ -173,5 +107,5 @@ async fn a_bulk_load_beside_a_serving_store_keeps_the_wal_and_succeeds() {
     assert!(serving.ticket("T-2").await.unwrap().is_some());
     loading.close().await;
     serving.close().await;
-    assert_eq!(journal_mode(&db.url).await, "wal");
+    assert_eq!(common::sqlite_journal_mode(&db.url).await, "wal");
 }

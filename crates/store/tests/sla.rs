@@ -2,15 +2,14 @@
 //! events, achievement, breaches, pauses, policy versions, per-group calendars, rebuild,
 //! refusal of a bad configuration, overdue tickets.
 
-use sanjeh_testkit as common;
+use sanjeh_testkit::{self as common, import_text as import};
 
 use sanjeh_domain::command::NewTicket;
 use sanjeh_domain::event::{EventBody, TicketCreated};
 use sanjeh_domain::{Channel, Command, Id, Millis, Priority};
 use sanjeh_store::ingest::IngestOptions;
 use sanjeh_store::sla::{Metric, MetricStatus, State};
-use sanjeh_store::{Request, Store, StoreError, Writer};
-use std::io::Cursor;
+use sanjeh_store::{Request, StoreError, Writer};
 
 fn id(s: &str) -> Id {
     Id::parse("id", s).unwrap()
@@ -18,15 +17,6 @@ fn id(s: &str) -> Id {
 
 fn ms(s: &str) -> Millis {
     sanjeh_domain::to_millis(s.parse().unwrap())
-}
-
-async fn import(store: &Store, text: &str) -> Result<sanjeh_store::IngestReport, StoreError> {
-    store
-        .import_reader(
-            Cursor::new(text.to_owned().into_bytes()),
-            IngestOptions::default(),
-        )
-        .await
 }
 
 fn status(list: &[MetricStatus], metric: Metric) -> MetricStatus {

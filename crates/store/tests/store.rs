@@ -1,7 +1,7 @@
 //! The store's behaviour on every backend under test: replay, idempotency, rejection without
 //! partial writes, live commands with their rules, group commit, rebuild, export round trip.
 
-use sanjeh_testkit as common;
+use sanjeh_testkit::{self as common, import_text as import};
 
 use sanjeh_domain::command::NewTicket;
 use sanjeh_domain::event::{TicketCreated, TicketMessage};
@@ -29,18 +29,6 @@ const HISTORY: &str = r#"{"type":"agent.profile","at":"2026-01-01T00:00:00Z","ag
 
 fn id(s: &str) -> Id {
     Id::parse("id", s).unwrap()
-}
-
-async fn import(
-    store: &sanjeh_store::Store,
-    text: &str,
-) -> Result<sanjeh_store::IngestReport, StoreError> {
-    store
-        .import_reader(
-            Cursor::new(text.to_owned().into_bytes()),
-            IngestOptions::default(),
-        )
-        .await
 }
 
 #[tokio::test]

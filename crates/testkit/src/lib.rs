@@ -118,3 +118,67 @@ pub async fn open(db: &TestDb) -> Store {
         .await
         .expect("open store")
 }
+
+/// Imports interchange lines held in memory, as `sanjeh import` imports a file.
+pub async fn import_text(
+    store: &Store,
+    text: &str,
+) -> Result<sanjeh_store::IngestReport, sanjeh_store::StoreError> {
+    store
+        .import_reader(
+            std::io::Cursor::new(text.to_owned().into_bytes()),
+            sanjeh_store::ingest::IngestOptions::default(),
+        )
+        .await
+}
+
+/// Every index of a test database with its definition, as the catalogue holds them.
+pub async fn index_definitions(db: &TestDb) -> Vec<(String, Option<String>)> {
+    if db.name != "postgres" {
+        return sqlite_index_definitions(&db.url).await;
+    }
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
+    let rows = sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes \
+         WHERE schemaname = current_schema() ORDER BY indexname",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("read pg_indexes");
+    pool.close().await;
+    rows
+}
+
+/// Every index of the SQLite file at `path` with its definition.
+pub async fn sqlite_index_definitions(path: &str) -> Vec<(String, Option<String>)> {
+    sqlite_query(
+        path,
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
+    )
+    .await
+}
+
+/// The SQLite file's journal mode, as a connection that changes nothing sees it: `wal`, or
+/// `delete` for any rollback journal (only the WAL is recorded in the file).
+pub async fn sqlite_journal_mode(path: &str) -> String {
+    let rows: Vec<(String,)> = sqlite_query(path, "PRAGMA journal_mode").await;
+    rows.into_iter().next().expect("one row").0
+}
+
+async fn sqlite_query<T>(path: &str, sql: &'static str) -> Vec<T>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options)
+        .await
+        .expect("open the SQLite file");
+    let rows = sqlx::query_as(sql)
+        .fetch_all(&pool)
+        .await
+        .expect("query the SQLite file");
+    pool.close().await;
+    rows
+}
