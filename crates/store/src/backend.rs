@@ -26,8 +26,8 @@ pub struct StoreOptions {
     pub durability: Durability,
     pub read_connections: u32,
     /// SQLite: checkpoint the WAL from a background task instead of in the commit that
-    /// crosses the threshold, so no write waits for a checkpoint (for serving; a bulk load
-    /// keeps SQLite's automatic checkpoints, which bound the WAL on their own).
+    /// crosses the threshold, so no write waits for a checkpoint (for serving; the other
+    /// commands keep SQLite's automatic checkpoints, which bound the WAL on their own).
     pub background_checkpoints: bool,
     /// SQLite: this process is about to write a long history in one transaction (`import`,
     /// `demo`). While the store is open it keeps a rollback journal instead of the WAL: a

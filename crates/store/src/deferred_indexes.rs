@@ -6,7 +6,8 @@
 //! page back from disk. Building an index over the finished table sorts it once instead. The
 //! indexes are dropped and built again inside the load's own transaction (both backends have
 //! transactional DDL), so a failed load rolls them back with everything else and readers never
-//! see a store without them. Their definitions are read from the database's catalogue, so the
+//! see a store without them (on PostgreSQL, other sessions wait for the commit to read those
+//! tables, as their writes already waited). Their definitions are read from the database's catalogue, so the
 //! indexes built again are exactly those the migrations made.
 
 use crate::backend::Tx;
