@@ -203,10 +203,7 @@ impl Store {
         if first_seq == 1 && options.commit_every.is_none() && !options.dry_run {
             match DeferredIndexes::drop_in(&mut tx).await {
                 Ok(d) => deferred = Some(d),
-                Err(e) => {
-                    tx.rollback().await?;
-                    return Err(e);
-                }
+                Err(e) => return abandon(tx, e).await,
             }
         }
         let mut report = IngestReport::default();
@@ -242,6 +239,9 @@ impl Store {
                     changes.written(limits.cached_tickets);
                     unwritten.clear();
                 }
+                if last && let Some(d) = deferred.take() {
+                    d.build_in(&mut tx).await?;
+                }
                 Ok::<(u64, bool), StoreError>((added, commit_due))
             };
             let commit_due = match step.await {
@@ -249,10 +249,7 @@ impl Store {
                     since_commit += added;
                     commit_due
                 }
-                Err(e) => {
-                    tx.rollback().await?;
-                    return Err(e);
-                }
+                Err(e) => return abandon(tx, e).await,
             };
             if last {
                 break;
@@ -273,12 +270,6 @@ impl Store {
             tx.rollback().await?;
             return Ok(report);
         }
-        if let Some(d) = deferred
-            && let Err(e) = d.build_in(&mut tx).await
-        {
-            tx.rollback().await?;
-            return Err(e);
-        }
         tx.commit().await?;
         if let Some(hook) = options.on_commit {
             hook(pending);
@@ -294,6 +285,13 @@ impl Store {
     ) -> Result<IngestReport, StoreError> {
         self.ingest(spawn_parser(reader, 4096), options).await
     }
+}
+
+/// Rolls `tx` back before giving `e`: nothing of a failed ingest stays, and the store is free
+/// for the next writer when this returns.
+async fn abandon<T>(tx: crate::backend::Tx, e: StoreError) -> Result<T, StoreError> {
+    tx.rollback().await?;
+    Err(e)
 }
 
 fn append(into: &mut Committed, more: Committed) {
