@@ -8,10 +8,13 @@
 //!
 //! Samples are kept as `u32` milliseconds (durations under 49 days), the rare longer ones
 //! apart, at 4 bytes a sample. Only the needed order statistics are found, never a full sort:
-//! a pass counts the samples per logarithmic bucket (64 per power of two), which names the
-//! bucket holding each needed rank; a second pass copies just those buckets' samples (a few
-//! percent of them) and selects within. The samples of several cells can be summarised as one
-//! set without copying them (a report's totals from the cells of one of its groupings).
+//! a pass counts the samples per logarithmic bucket (64 per power of two) and sums them, which
+//! names the bucket holding each needed rank; a second pass copies just those buckets' samples
+//! (a few percent of them) and selects within. The samples of several cells can be summarised
+//! as one set without copying them (a report's totals from the cells of one of its
+//! groupings). A large set keeps its counts (its [`Tally`]), so a later summary of a union
+//! that includes it adds counts instead of counting again: a report summarises each sample
+//! two or three times (its cell, its grouping's totals, handle time with and without calls).
 
 /// Summary of a set of millisecond samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +45,50 @@ pub struct Samples {
     counted: u64,
     counted_sum: i128,
     count_only: bool,
+    /// The narrow samples' counts per bucket, made by the first summary that reads this set.
+    tally: Option<Box<Tally>>,
+}
+
+/// How many narrow samples fall in each bucket, and their sum. It holds for the samples it
+/// was made from: `len` tells whether the set has grown or moved on since.
+#[derive(Debug, Clone)]
+struct Tally {
+    counts: Box<[u32; BUCKETS]>,
+    sum: u64,
+    len: u64,
+}
+
+impl Tally {
+    fn of<'a>(parts: impl Iterator<Item = &'a [u32]>) -> Tally {
+        let mut t = Tally {
+            counts: Box::new([0; BUCKETS]),
+            sum: 0,
+            len: 0,
+        };
+        for p in parts {
+            t.count(p);
+        }
+        t
+    }
+
+    /// Counts and sums `xs` in one pass.
+    fn count(&mut self, xs: &[u32]) {
+        let mut sum = 0u64;
+        for &v in xs {
+            self.counts[bucket(v)] += 1;
+            sum += u64::from(v);
+        }
+        self.sum += sum;
+        self.len += xs.len() as u64;
+    }
+
+    fn add(&mut self, other: &Tally) {
+        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *a += b;
+        }
+        self.sum += other.sum;
+        self.len += other.len;
+    }
 }
 
 impl Samples {
@@ -91,10 +138,29 @@ impl Samples {
 
     fn sum(&self) -> i128 {
         // Summed when asked: cheaper than summing on every push.
-        let narrow: u64 = self.narrow_parts().flatten().map(|&x| u64::from(x)).sum();
-        self.counted_sum
-            + i128::from(narrow)
-            + self.wide.iter().map(|&x| i128::from(x)).sum::<i128>()
+        let narrow: u64 = match self.valid_tally() {
+            Some(t) => t.sum,
+            None => self.narrow_parts().flatten().map(|&x| u64::from(x)).sum(),
+        };
+        self.counted_sum + i128::from(narrow) + self.wide_sum()
+    }
+
+    fn wide_sum(&self) -> i128 {
+        self.wide.iter().map(|&x| i128::from(x)).sum()
+    }
+
+    /// The tally, if it still counts exactly these samples (pushes and absorbs change the
+    /// length; samples are never replaced in place).
+    fn valid_tally(&self) -> Option<&Tally> {
+        self.tally.as_deref().filter(|t| t.len == self.narrow_len())
+    }
+
+    /// This set's tally, made now if it has none (or an outdated one).
+    fn tally(&mut self) -> &Tally {
+        if self.valid_tally().is_none() {
+            self.tally = Some(Box::new(Tally::of(self.narrow_parts())));
+        }
+        self.tally.as_deref().expect("just made")
     }
 
     fn narrow_len(&self) -> u64 {
@@ -114,17 +180,41 @@ impl Samples {
 /// Summarises several sets of samples as one (count-only sets are left out: they have no
 /// values to give).
 pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
-    let parts: Vec<&Samples> = parts
-        .iter()
-        .map(|p| &**p)
+    let mut parts: Vec<&mut Samples> = parts
+        .iter_mut()
+        .map(|p| &mut **p)
         .filter(|p| !p.count_only)
         .collect();
     let n: u64 = parts.iter().map(|p| p.len()).sum();
     if n == 0 {
         return None;
     }
-    let sum_ms = parts.iter().map(|p| p.sum()).sum();
     let narrow_n: u64 = parts.iter().map(|p| p.narrow_len()).sum();
+    // A large union is counted per bucket: from each large part's tally (made once, kept for
+    // the next union that includes it) and by counting the small parts.
+    let tally = (narrow_n > SMALL).then(|| {
+        let mut union = Tally::of(std::iter::empty());
+        for p in &mut parts {
+            if p.narrow_len() > SMALL {
+                union.add(p.tally());
+            } else {
+                for xs in p.narrow_parts() {
+                    union.count(xs);
+                }
+            }
+        }
+        union
+    });
+    let sum_ms: i128 = match &tally {
+        Some(t) => {
+            i128::from(t.sum)
+                + parts
+                    .iter()
+                    .map(|p| p.counted_sum + p.wide_sum())
+                    .sum::<i128>()
+        }
+        None => parts.iter().map(|p| p.sum()).sum(),
+    };
     let (lo90, f90) = rank(n, 9, 10);
     let (lo50, f50) = rank(n, 1, 2);
     let mut wanted = [lo50, lo50 + 1, lo90, lo90 + 1];
@@ -140,11 +230,16 @@ pub fn summarize_union(parts: &mut [&mut Samples]) -> Option<Summary> {
     let mut found: Vec<i64> = Vec::with_capacity(ranks.len());
     if split > 0 {
         let narrow: Vec<&[u32]> = parts.iter().flat_map(|p| p.narrow_parts()).collect();
-        found.extend(
-            select_narrow(&narrow, narrow_n, &ranks[..split])
-                .into_iter()
-                .map(i64::from),
-        );
+        let narrow_ranks = &ranks[..split];
+        let values = match &tally {
+            Some(t) => select_in_buckets(&narrow, &t.counts, narrow_ranks),
+            // Few: copying them all and selecting is cheaper than bucketing.
+            None => {
+                let mut all: Vec<u32> = narrow.iter().flat_map(|p| p.iter().copied()).collect();
+                order_statistics(&mut all, narrow_ranks)
+            }
+        };
+        found.extend(values.into_iter().map(i64::from));
     }
     if split < ranks.len() {
         let mut wide: Vec<i64> = parts.iter().flat_map(|p| p.wide.iter().copied()).collect();
@@ -189,18 +284,21 @@ fn bucket(v: u32) -> usize {
     (((shift + 1) << SUB_BITS) | ((v >> shift) & ((1 << SUB_BITS) - 1))) as usize
 }
 
-/// The samples at the given ranks (ascending order statistics) among `parts`.
-fn select_narrow(parts: &[&[u32]], n: u64, ranks: &[u64]) -> Vec<u32> {
-    if n <= SMALL {
-        let mut all: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
-        return order_statistics(&mut all, ranks);
+/// The values of bucket `b`, as its lowest value and its width: `v` is in it when
+/// `v - lowest < width` (wrapping). The inverse of [`bucket`].
+fn bucket_range(b: usize) -> (u32, u32) {
+    let b = b as u32;
+    if b < (2 << SUB_BITS) {
+        return (b, 1);
     }
-    let mut counts = vec![0u32; BUCKETS];
-    for p in parts {
-        for &v in *p {
-            counts[bucket(v)] += 1;
-        }
-    }
+    let shift = (b >> SUB_BITS) - 1;
+    let mantissa = (1 << SUB_BITS) | (b & ((1 << SUB_BITS) - 1));
+    (mantissa << shift, 1 << shift)
+}
+
+/// The samples at the given ranks (ascending order statistics) among `parts`, whose counts
+/// per bucket are `counts`.
+fn select_in_buckets(parts: &[&[u32]], counts: &[u32; BUCKETS], ranks: &[u64]) -> Vec<u32> {
     // Each rank's bucket and its rank within the bucket (ranks are ascending).
     let mut located: Vec<(usize, u64)> = Vec::with_capacity(ranks.len());
     let (mut b, mut start) = (0usize, 0u64);
@@ -213,23 +311,20 @@ fn select_narrow(parts: &[&[u32]], n: u64, ranks: &[u64]) -> Vec<u32> {
     }
     let mut wanted: Vec<usize> = located.iter().map(|l| l.0).collect();
     wanted.dedup();
-    let mut mask = [0u64; BUCKETS.div_ceil(64)];
-    for &w in &wanted {
-        mask[w / 64] |= 1 << (w % 64);
-    }
+    // A bucket is a range of values: testing a sample against two or three ranges is cheaper
+    // than computing its bucket (this pass reads every sample).
+    let ranges: Vec<(u32, u32)> = wanted.iter().map(|&w| bucket_range(w)).collect();
     let mut pools: Vec<Vec<u32>> = wanted
         .iter()
         .map(|&w| Vec::with_capacity(counts[w] as usize))
         .collect();
     for p in parts {
         for &v in *p {
-            let b = bucket(v);
-            if mask[b / 64] & (1 << (b % 64)) != 0 {
-                let i = wanted
-                    .iter()
-                    .position(|&w| w == b)
-                    .expect("a wanted bucket");
-                pools[i].push(v);
+            for (pool, &(lo, width)) in pools.iter_mut().zip(&ranges) {
+                if v.wrapping_sub(lo) < width {
+                    pool.push(v);
+                    break;
+                }
             }
         }
     }
@@ -321,6 +416,16 @@ mod tests {
             last = b;
         }
         assert_eq!(bucket(127), 127);
+        // Each bucket's range holds exactly the values that fall in it.
+        for v in (0..70_000u32).chain([u32::MAX / 3, u32::MAX - 1, u32::MAX]) {
+            let (lo, width) = bucket_range(bucket(v));
+            assert!(v.wrapping_sub(lo) < width, "{v} in {lo}+{width}");
+            assert_eq!(bucket(lo), bucket(v));
+            assert_eq!(bucket(lo + (width - 1)), bucket(v));
+            if lo > 0 {
+                assert_ne!(bucket(lo - 1), bucket(v));
+            }
+        }
         assert_eq!(bucket(128), 128);
         assert_eq!(bucket(129), 128);
     }
@@ -351,6 +456,57 @@ mod tests {
             if i % 3 == 0 { a.push(v) } else { b.push(v) }
         }
         assert_eq!(summarize_union(&mut [&mut a, &mut b]), Some(s));
+    }
+
+    #[test]
+    fn kept_tallies_give_the_same_summaries_after_the_sets_change() {
+        // Parts large enough to keep tallies, summarised alone first (each keeps its tally),
+        // then grown by a push and an absorb, then summarised as one union: stale tallies
+        // must be recounted, fresh ones reused.
+        let mut x = 99u64;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 33) % 5_000_000) as i64
+        };
+        let mut all = Vec::new();
+        let mut parts: Vec<Samples> = (0..3).map(|_| Samples::default()).collect();
+        for (i, p) in parts.iter_mut().enumerate() {
+            for _ in 0..(SMALL as usize + 1000 * (i + 1)) {
+                let v = next();
+                all.push(v);
+                p.push(v);
+            }
+            let alone = p.summarize().unwrap();
+            assert_eq!(alone.n, p.len());
+        }
+        let union = |parts: &mut [Samples]| {
+            let mut refs: Vec<&mut Samples> = parts.iter_mut().collect();
+            summarize_union(&mut refs).unwrap()
+        };
+        let check = |s: Summary, all: &[i64]| {
+            assert_eq!(s.n, all.len() as u64);
+            assert_eq!(s.sum_ms, all.iter().map(|&v| i128::from(v)).sum::<i128>());
+            assert!(close(s.median_ms, reference(all, 1, 2)));
+            assert!(close(s.p90_ms, reference(all, 9, 10)));
+        };
+        check(union(&mut parts), &all);
+        // A sample far above the rest moves the p90 only if it is counted.
+        let high = 4_000_000_000;
+        for _ in 0..2000 {
+            parts[0].push(high);
+        }
+        all.extend(std::iter::repeat_n(high, 2000));
+        let mut extra = Samples::default();
+        for _ in 0..SMALL + 10 {
+            let v = next();
+            extra.push(v);
+            all.push(v);
+        }
+        extra.summarize();
+        parts[1].absorb(&mut extra);
+        check(union(&mut parts), &all);
     }
 
     proptest! {
