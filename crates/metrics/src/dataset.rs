@@ -416,7 +416,7 @@ impl Dataset {
                 v(&c.queued) * 4 + v(&c.agent) * 4 + n.calls.heap_bytes() + c.zones.heap_bytes(),
             ),
             ("article views", v(&e.views)),
-            ("lifecycle", v(&e.lifecycle)),
+            ("lifecycle", e.lifecycle_heap_bytes()),
         ]
     }
 

@@ -488,6 +488,25 @@ fn customer_health_weighs_what_each_customer_gave() {
 }
 
 #[test]
+fn customer_health_counts_a_customer_whose_tickets_are_all_older_than_the_window() {
+    // C3's one ticket was solved months before January: nothing in the 90-day window, yet a
+    // customer with a ticket gets the contact and open-urgent components (both healthy).
+    let lines = r#"
+{"type":"ticket.created","at":"2025-06-02T09:00:00Z","ticket":"H9","customer":"C3","priority":"urgent"}
+{"type":"ticket.status","at":"2025-06-02T10:00:00Z","ticket":"H9","status":"solved","by":"agent:A"}
+"#;
+    let k = kpis(lines, JAN.0, JAN.1);
+    assert_subset(
+        &k["customer_health"],
+        &json!({"customers": 1, "mean": 100.0, "healthy": 1,
+        "lowest": [
+            {"customer": "C3", "score": 100, "nps": null, "csat": null, "contact_frequency": 1.0, "open_urgent": 1.0, "repeat_contacts": null}
+        ]}),
+        "health",
+    );
+}
+
+#[test]
 fn top_agents_rank_on_percent_ranks() {
     let lines = r#"
 {"type":"ticket.created","at":"2026-01-05T09:00:00Z","ticket":"G1","customer":"C1"}

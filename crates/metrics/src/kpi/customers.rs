@@ -86,10 +86,10 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
 
 const WEIGHTS: [f64; 5] = [0.30, 0.25, 0.15, 0.15, 0.15];
 
-/// Per-customer inputs of the health score.
+/// Per-customer inputs of the health score (whether the customer has a ticket at all is kept
+/// apart, see [`health`]).
 #[derive(Clone, Copy, Default)]
 struct Inputs {
-    has_ticket: bool,
     nps_at: i64,
     nps: Option<u8>,
     csat_yes: u32,
@@ -107,7 +107,12 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
     let end = ctx.period.to.min(ctx.now);
     let start = end - ctx.req.health_lookback_days.max(1) * DAY_MS;
     let window = ctx.req.repeat_window_days.saturating_mul(DAY_MS);
-    let mut inputs = vec![Inputs::default(); ds.names.customers.len()];
+    let customers = ds.names.customers.len();
+    let mut inputs = vec![Inputs::default(); customers];
+    // Every ticket marks its customer, but most tickets are older than the window and add
+    // nothing else: a bit per customer stays in cache where the inputs (tens of bytes each,
+    // read in no order) would not.
+    let mut has_ticket = vec![0u64; customers.div_ceil(64)];
 
     for row in 1..t.len() as u32 {
         let tk = t.get(row);
@@ -115,20 +120,22 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
         if c == 0 || !tk.is_present() || tk.created >= end {
             continue;
         }
+        has_ticket[c / 64] |= 1 << (c % 64);
+        let contact = !tk.is_outbound() && tk.created >= start;
+        let urgent_open = tk.priority == URGENT && ds.unsolved_at(row, end).is_some();
+        let solved = tk
+            .is_finally_solved()
+            .then(|| t.last_solved_at(row).unwrap_or(i64::MIN))
+            .filter(|&s| start <= s && s < end);
+        if !contact && !urgent_open && solved.is_none() {
+            continue;
+        }
         let inp = &mut inputs[c];
-        inp.has_ticket = true;
-        if !tk.is_outbound() && tk.created >= start {
-            inp.contacts += 1;
-        }
-        if tk.priority == URGENT && ds.unsolved_at(row, end).is_some() {
-            inp.urgent_open += 1;
-        }
-        if tk.is_finally_solved() {
-            let s = t.last_solved_at(row).unwrap_or(i64::MIN);
-            if start <= s && s < end {
-                inp.solved += 1;
-                inp.repeated += u32::from(t.repeat_contact(row, s, window));
-            }
+        inp.contacts += u32::from(contact);
+        inp.urgent_open += u32::from(urgent_open);
+        if let Some(s) = solved {
+            inp.solved += 1;
+            inp.repeated += u32::from(t.repeat_contact(row, s, window));
         }
     }
     let s = &ds.events.surveys;
@@ -155,15 +162,13 @@ fn health<C: DurationClock>(ctx: &Ctx<C>) -> HealthSummary {
 
     let mut scored: Vec<(u32, u32, [Option<f64>; 5])> = Vec::new();
     for (c, inp) in inputs.iter().enumerate().skip(1) {
-        let contacts = inp
-            .has_ticket
-            .then(|| (1.0 - f64::from(inp.contacts) / 10.0).max(0.0));
+        let has_ticket = has_ticket[c / 64] & (1 << (c % 64)) != 0;
+        let contacts = has_ticket.then(|| (1.0 - f64::from(inp.contacts) / 10.0).max(0.0));
         let parts = [
             inp.nps.map(|n| f64::from(n) / 10.0),
             (inp.csat_n > 0).then(|| f64::from(inp.csat_yes) / f64::from(inp.csat_n)),
             contacts,
-            inp.has_ticket
-                .then(|| (1.0 - f64::from(inp.urgent_open) / 2.0).max(0.0)),
+            has_ticket.then(|| (1.0 - f64::from(inp.urgent_open) / 2.0).max(0.0)),
             (inp.solved > 0).then(|| 1.0 - f64::from(inp.repeated) / f64::from(inp.solved)),
         ];
         let (mut sum, mut weight) = (0.0, 0.0);

@@ -6,6 +6,7 @@ use hashbrown::HashMap;
 use rust_decimal::Decimal;
 use sanjeh_domain::SurveyKind;
 use sanjeh_domain::event::{LifecycleState, Score};
+use std::sync::OnceLock;
 
 /// Stored CSAT "good"/"bad" answers (numeric scores are stored as they are).
 pub const SCORE_GOOD: u8 = 254;
@@ -225,8 +226,12 @@ pub struct EventTables {
     pub costs: Vec<CostEntry>,
     pub opportunities: OpportunityTable,
     /// Lifecycle changes as they came: 16 bytes each (a map of vectors costs over 100 per
-    /// customer). A report sorts a copy by customer and instant.
-    pub lifecycle: Vec<LifecycleChange>,
+    /// customer).
+    lifecycle: Vec<LifecycleChange>,
+    /// The same sorted by customer and instant, made by the first report that asks and kept
+    /// until the next change: sorting them is most of the retention KPIs' work, and a
+    /// report asks twice (its period and the previous one).
+    lifecycle_sorted: OnceLock<Vec<LifecycleChange>>,
     /// A customer's organization, from customer profiles (for calls and answers without a
     /// ticket).
     pub customer_org: HashMap<u32, u32>,
@@ -260,6 +265,7 @@ impl EventTables {
         }
         self.views.shrink_to_fit();
         self.lifecycle.shrink_to_fit();
+        self.lifecycle_sorted.take();
         self.votes.at.shrink_to_fit();
         self.votes.helpful.shrink_to_fit();
     }
@@ -270,13 +276,23 @@ impl EventTables {
             customer,
             state,
         });
+        self.lifecycle_sorted.take();
     }
 
-    /// The lifecycle changes sorted by customer and instant.
-    pub fn lifecycle_by_customer(&self) -> Vec<LifecycleChange> {
-        let mut all = self.lifecycle.clone();
-        all.sort_by_key(|c| (c.customer, c.at));
-        all
+    /// The heap bytes of the lifecycle changes and of their sorted copy, if made.
+    pub fn lifecycle_heap_bytes(&self) -> usize {
+        let sorted = self.lifecycle_sorted.get().map_or(0, Vec::capacity);
+        (self.lifecycle.capacity() + sorted) * std::mem::size_of::<LifecycleChange>()
+    }
+
+    /// The lifecycle changes sorted by customer and instant (changes of one customer at one
+    /// instant in the order they came).
+    pub fn lifecycle_by_customer(&self) -> &[LifecycleChange] {
+        self.lifecycle_sorted.get_or_init(|| {
+            let mut all = self.lifecycle.clone();
+            all.sort_by_key(|c| (c.customer, c.at));
+            all
+        })
     }
 
     /// The lifecycle state just before `t` (after every change before `t`) of the customer
@@ -284,5 +300,27 @@ impl EventTables {
     pub fn lifecycle_at(list: &[LifecycleChange], t: i64) -> Option<u8> {
         let i = list.partition_point(|c| c.at < t);
         i.checked_sub(1).map(|i| list[i].state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sorted_lifecycle_follows_every_change() {
+        let mut e = EventTables::default();
+        e.add_lifecycle(2, 10, ACTIVE);
+        e.add_lifecycle(1, 20, ACTIVE);
+        let customers = |e: &EventTables| -> Vec<(u32, i64)> {
+            e.lifecycle_by_customer()
+                .iter()
+                .map(|c| (c.customer, c.at))
+                .collect()
+        };
+        assert_eq!(customers(&e), [(1, 20), (2, 10)]);
+        // A change after a report has sorted them is in the next report's order.
+        e.add_lifecycle(1, 5, ACTIVE);
+        assert_eq!(customers(&e), [(1, 5), (1, 20), (2, 10)]);
     }
 }
