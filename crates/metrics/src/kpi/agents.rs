@@ -7,7 +7,7 @@
 //!   one tag, the share in which the agent solved a tag (topic) for the first time ever.
 //! - **ranking** (`top_agents`): see [`rank`].
 
-use super::{Merge, Totals, finish_cells, ticket_attrs};
+use super::{Merge, Totals, finish_cells, ticket_attrs, with_warm_tickets};
 use crate::bands::Better;
 use crate::dataset::Dataset;
 use crate::engine::{Ctx, FamilyOut};
@@ -66,24 +66,29 @@ pub fn run_learning<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -
     let p = ctx.period;
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Learning>> = plan.slices(scopes, p, ctx.only, Learning::default);
-    for i in s.zones.rows(0..s.len(), p) {
-        if s.agent[i] == 0 || s.tag_set[i] == 0 || !p.contains(s.at[i]) {
-            continue;
-        }
-        // The topics are the tags the ticket had when solved.
-        let attrs = Attrs {
-            tags: ds.names.tag_sets.get(s.tag_set[i]),
-            ..ticket_attrs(ds, s.ticket[i], false)
-        };
-        let first = s.new_topics[i] > 0;
-        for slice in &mut slices {
-            slice.begin(&attrs);
-            slice.at(s.agent[i], s.at[i], |a, _| {
-                a.solves += 1;
-                a.firsts += u64::from(first);
-            });
-        }
-    }
+    with_warm_tickets(
+        ds,
+        s.zones.rows(0..s.len(), p),
+        |i| s.ticket[i],
+        |i| {
+            if s.agent[i] == 0 || s.tag_set[i] == 0 || !p.contains(s.at[i]) {
+                return;
+            }
+            // The topics are the tags the ticket had when solved.
+            let attrs = Attrs {
+                tags: ds.names.tag_sets.get(s.tag_set[i]),
+                ..ticket_attrs(ds, s.ticket[i], false)
+            };
+            let first = s.new_topics[i] > 0;
+            for slice in &mut slices {
+                slice.begin(&attrs);
+                slice.at(s.agent[i], s.at[i], |a, _| {
+                    a.solves += 1;
+                    a.firsts += u64::from(first);
+                });
+            }
+        },
+    );
     finish(plan, scopes, slices, |a| Kpis {
         learning_rate: Some(Rate::new(a.firsts, a.solves)),
         ..Kpis::default()

@@ -2,7 +2,7 @@
 //! from the earliest unanswered customer message (or the creation of an inbound ticket) to the
 //! reply. Filed under the replying agent and the ticket's other dimensions.
 
-use super::{Totals, finish_cells, needs_tags, ticket_attrs, union_of};
+use super::{Totals, finish_cells, needs_tags, ticket_attrs, union_of, with_warm_tickets};
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Duration, Kpis};
 use crate::percentile::Samples;
@@ -18,26 +18,31 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let counting = || (Samples::count_only(), Samples::count_only());
     let mut slices: Vec<Slice<(Samples, Samples)>> = plan.slices(scopes, p, ctx.only, counting);
     let tags = needs_tags(scopes);
-    for i in r.zones.rows(0..r.len(), p) {
-        let at = r.at[i];
-        if !p.contains(at) {
-            continue;
-        }
-        let wait = r.wait.get(i as u32, 0).unwrap_or(0);
-        let sample = ctx.clock.elapsed(at - wait, at);
-        let attrs = ticket_attrs(ds, r.ticket[i], tags);
-        // The ticket's group calendar (its current group, like every other dimension).
-        let sample_b = business.map(|b| b.elapsed(attrs.group, at - wait, at));
-        for slice in &mut slices {
-            slice.begin(&attrs);
-            slice.at(r.agent[i], at, |v, _| {
-                v.0.push(sample);
-                if let Some(b) = sample_b {
-                    v.1.push(b);
-                }
-            });
-        }
-    }
+    with_warm_tickets(
+        ds,
+        r.zones.rows(0..r.len(), p),
+        |i| r.ticket[i],
+        |i| {
+            let at = r.at[i];
+            if !p.contains(at) {
+                return;
+            }
+            let wait = r.wait.get(i as u32, 0).unwrap_or(0);
+            let sample = ctx.clock.elapsed(at - wait, at);
+            let attrs = ticket_attrs(ds, r.ticket[i], tags);
+            // The ticket's group calendar (its current group, like every other dimension).
+            let sample_b = business.map(|b| b.elapsed(attrs.group, at - wait, at));
+            for slice in &mut slices {
+                slice.begin(&attrs);
+                slice.at(r.agent[i], at, |v, _| {
+                    v.0.push(sample);
+                    if let Some(b) = sample_b {
+                        v.1.push(b);
+                    }
+                });
+            }
+        },
+    );
     let mut cells: Vec<Vec<(Key, (Samples, Samples))>> =
         slices.into_iter().map(Slice::finish).collect();
     let totals = plan.partition().map(|g| Kpis {

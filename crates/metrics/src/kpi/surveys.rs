@@ -8,7 +8,9 @@
 //! as in Zendesk). An answer files under its ticket's dimensions and under the agent it names,
 //! else the ticket's solver, else its assignee (Zendesk credits the assignee).
 
-use super::{Merge, Totals, customer_org, finish_cells, needs_tags, ticket_attrs};
+use super::{
+    Merge, Totals, customer_org, finish_cells, needs_tags, ticket_attrs, with_warm_tickets,
+};
 use crate::engine::{Ctx, FamilyOut};
 use crate::output::{Ces, Kpis, Nps, Rate};
 use crate::period::DurationClock;
@@ -46,50 +48,56 @@ pub fn run<C: DurationClock>(ctx: &Ctx<C>, scopes: &[Option<&Keyer>]) -> FamilyO
     let plan = Totals::plan(scopes);
     let mut slices: Vec<Slice<Acc>> = plan.slices(scopes, p, ctx.only, Acc::default);
     let tags = needs_tags(scopes);
-    for i in s.zones.rows(0..s.len(), p) {
-        if !s.live[i] || !p.contains(s.at[i]) {
-            continue;
-        }
-        let ticket = s.ticket[i];
-        let present = ticket != 0 && t.get(ticket).is_present();
-        let attrs = if present {
-            ticket_attrs(ds, ticket, tags)
-        } else {
-            Attrs {
-                org: customer_org(ds, s.customer[i]),
-                ..Attrs::default()
+    let rows = s.zones.rows(0..s.len(), p);
+    with_warm_tickets(
+        ds,
+        rows,
+        |i| s.ticket[i],
+        |i| {
+            if !s.live[i] || !p.contains(s.at[i]) {
+                return;
             }
-        };
-        let mut agent = s.agent[i];
-        if agent == 0 && present {
-            let tk = t.get(ticket);
-            agent = if tk.solved_by != 0 {
-                tk.solved_by
+            let ticket = s.ticket[i];
+            let present = ticket != 0 && t.get(ticket).is_present();
+            let attrs = if present {
+                ticket_attrs(ds, ticket, tags)
             } else {
-                tk.assignee
-            };
-        }
-        let (kind, score) = (s.kind[i], s.score[i]);
-        for slice in &mut slices {
-            slice.begin(&attrs);
-            slice.at(agent, s.at[i], |a, _| {
-                if kind == csat {
-                    a.csat_n += 1;
-                    a.csat_yes += u64::from(satisfied(score));
-                } else if kind == nps {
-                    match score {
-                        9..=10 => a.promoters += 1,
-                        7..=8 => a.passives += 1,
-                        _ => a.detractors += 1,
-                    }
-                } else if kind == ces {
-                    a.ces_n += 1;
-                    a.ces_sum += u64::from(score);
-                    a.ces_high += u64::from(score >= 5);
+                Attrs {
+                    org: customer_org(ds, s.customer[i]),
+                    ..Attrs::default()
                 }
-            });
-        }
-    }
+            };
+            let mut agent = s.agent[i];
+            if agent == 0 && present {
+                let tk = t.get(ticket);
+                agent = if tk.solved_by != 0 {
+                    tk.solved_by
+                } else {
+                    tk.assignee
+                };
+            }
+            let (kind, score) = (s.kind[i], s.score[i]);
+            for slice in &mut slices {
+                slice.begin(&attrs);
+                slice.at(agent, s.at[i], |a, _| {
+                    if kind == csat {
+                        a.csat_n += 1;
+                        a.csat_yes += u64::from(satisfied(score));
+                    } else if kind == nps {
+                        match score {
+                            9..=10 => a.promoters += 1,
+                            7..=8 => a.passives += 1,
+                            _ => a.detractors += 1,
+                        }
+                    } else if kind == ces {
+                        a.ces_n += 1;
+                        a.ces_sum += u64::from(score);
+                        a.ces_high += u64::from(score >= 5);
+                    }
+                });
+            }
+        },
+    );
     let mut cells: Vec<Vec<(Key, Acc)>> = slices.into_iter().map(Slice::finish).collect();
     plan.merge(&mut cells, scopes);
     finish_cells(cells, scopes, None, |a| finish(&a))
