@@ -292,7 +292,7 @@ impl Dataset {
                 }
                 if let Some(org) = &p.organization {
                     let o = self.names.orgs.intern(org.as_str());
-                    self.events.customer_org.insert(c, o);
+                    self.events.set_customer_org(c, o);
                 }
             }
             EventBody::GroupProfile { group, name } => {

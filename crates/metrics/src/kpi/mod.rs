@@ -195,7 +195,7 @@ pub fn with_warm_tickets(
 
 /// A customer's organization from their profile (for records without a ticket).
 pub fn customer_org(ds: &Dataset, customer: u32) -> u32 {
-    ds.events.customer_org.get(&customer).copied().unwrap_or(0)
+    ds.events.customer_org(customer)
 }
 
 /// A fresh slice per scope, feeding only what `only` admits.

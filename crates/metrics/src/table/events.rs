@@ -232,9 +232,10 @@ pub struct EventTables {
     /// until the next change: sorting them is most of the retention KPIs' work, and a
     /// report asks twice (its period and the previous one).
     lifecycle_sorted: OnceLock<Vec<LifecycleChange>>,
-    /// A customer's organization, from customer profiles (for calls and answers without a
-    /// ticket).
-    pub customer_org: HashMap<u32, u32>,
+    /// Each customer's organization (0 for none), from customer profiles (for calls and
+    /// answers without a ticket, and retention), indexed by customer: 4 bytes a customer,
+    /// read in customer order by retention where a hash table's reads would miss the cache.
+    customer_org: Vec<u32>,
     /// Agents' groups, from agent profiles.
     pub agent_groups: HashMap<u32, Vec<u32>>,
 }
@@ -277,6 +278,23 @@ impl EventTables {
             state,
         });
         self.lifecycle_sorted.take();
+    }
+
+    /// Records a customer's organization (0 for none).
+    pub fn set_customer_org(&mut self, customer: u32, org: u32) {
+        let c = customer as usize;
+        if self.customer_org.len() <= c {
+            self.customer_org.resize(c + 1, 0);
+        }
+        self.customer_org[c] = org;
+    }
+
+    /// A customer's organization from their profile (0 for none).
+    pub fn customer_org(&self, customer: u32) -> u32 {
+        self.customer_org
+            .get(customer as usize)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The heap bytes of the lifecycle changes and of their sorted copy, if made.
